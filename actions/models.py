@@ -1,0 +1,309 @@
+"""Who does what by when: actions, their progress updates, and the meetings they report to."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ivp.periods import Precision, format_period
+
+
+class Status(models.TextChoices):
+    """The state of an action, as the driehoek talks about it."""
+
+    NOT_STARTED = "not_started", _("not started")
+    ONGOING = "ongoing", _("in progress")
+    AT_RISK = "at_risk", _("at risk / delayed")
+    DONE = "done", _("done")
+    CANCELLED = "cancelled", _("cancelled")
+    CONTINUOUS = "continuous", _("continuous")
+
+
+# Statuses in which a passed deadline no longer matters.
+CLOSED_STATUSES = (Status.DONE, Status.CANCELLED, Status.CONTINUOUS)
+
+
+class Meeting(models.Model):
+    """A meeting (driehoek, WIV, LPO, ...) at which progress on actions is reported."""
+
+    class Body(models.TextChoices):
+        DRIEHOEK = "driehoek", _("driehoek")
+        WIV = "wiv", _("WIV (integral safety working group)")
+        LPO = "lpo", _("LPO (local police consultation)")
+        TVO = "tvo", _("TVO (tactical safety consultation)")
+        COUNCIL = "council", _("municipal council")
+        OTHER = "other", _("other")
+
+    body = models.CharField(_("body"), max_length=20, choices=Body.choices)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    date = models.DateField(_("date"))
+    preparation_deadline = models.DateField(
+        _("preparation deadline"),
+        null=True,
+        blank=True,
+        help_text=_("The date by which contributions must be in."),
+    )
+    municipalities = models.ManyToManyField(
+        "policies.Organisation",
+        verbose_name=_("municipalities"),
+        related_name="meetings",
+        blank=True,
+        limit_choices_to={"kind": "municipality"},
+    )
+    plans = models.ManyToManyField(
+        "policies.Plan", verbose_name=_("plans"), related_name="meetings", blank=True
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    decisions = models.TextField(_("decisions"), blank=True)
+
+    class Meta:
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        ordering = ["date", "body"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(preparation_deadline__isnull=True)
+                | Q(preparation_deadline__lte=F("date")),
+                name="meeting_preparation_before_meeting",
+                violation_error_message=_(
+                    "The preparation deadline cannot be after the meeting."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        from django.utils import formats
+
+        label = self.title or self.get_body_display().capitalize()
+        return f"{label} {formats.date_format(self.date, 'SHORT_DATE_FORMAT')}"
+
+
+class ActionQuerySet(models.QuerySet):
+    def for_plan(self, plan):
+        return self.filter(priority__plan=plan)
+
+    def open(self):
+        return self.exclude(status__in=CLOSED_STATUSES)
+
+    def overdue(self, *, on: dt.date | None = None):
+        """Actions whose deadline has passed on the given day and that are not closed."""
+        on = on or timezone.localdate()
+        return self.open().filter(deadline__lt=on)
+
+    def due_between(self, start: dt.date, end: dt.date):
+        return self.filter(deadline__gte=start, deadline__lte=end)
+
+    def with_list_relations(self):
+        """What every list of actions shows: plan, priority and organisations."""
+        return self.select_related("priority__plan").prefetch_related("owners")
+
+
+class Action(models.Model):
+    """A concrete action (actiepunt, maatregel) with owners and a deadline."""
+
+    priority = models.ForeignKey(
+        "policies.Priority",
+        verbose_name=_("priority"),
+        related_name="actions",
+        on_delete=models.CASCADE,
+    )
+    agreement = models.ForeignKey(
+        "policies.Agreement",
+        verbose_name=_("agreement"),
+        related_name="actions",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        help_text=_("The agreement this action carries out, if any."),
+    )
+    title = models.CharField(_("title"), max_length=500)
+    description = models.TextField(_("description"), blank=True)
+    item = models.CharField(
+        _("item"), max_length=300, blank=True, help_text=_("The item/actiepunt heading.")
+    )
+    owners = models.ManyToManyField(
+        "policies.Organisation",
+        verbose_name=_("owners (trekker)"),
+        related_name="owned_actions",
+        blank=True,
+    )
+    owner_role = models.CharField(
+        _("owner role or person"),
+        max_length=300,
+        blank=True,
+        help_text=_("A role such as 'voorzitter WIV'; never a private person's data."),
+    )
+    partners = models.ManyToManyField(
+        "policies.Organisation",
+        verbose_name=_("partners"),
+        related_name="partner_in_actions",
+        blank=True,
+    )
+    internal_parties = models.CharField(
+        _("internal parties"), max_length=500, blank=True, help_text=_("Departments.")
+    )
+    parties_text = models.TextField(_("parties as written"), blank=True)
+    portfolio_holder = models.CharField(
+        _("portfolio holder"), max_length=200, blank=True, help_text=_("E.g. Burgemeester.")
+    )
+    budget = models.DecimalField(
+        _("budget (EUR)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    budget_text = models.CharField(_("budget as written"), max_length=300, blank=True)
+    deadline = models.DateField(
+        _("deadline"),
+        null=True,
+        blank=True,
+        help_text=_("For a month, quarter or year: its last day."),
+    )
+    deadline_precision = models.CharField(
+        _("deadline precision"),
+        max_length=10,
+        choices=Precision.choices,
+        default=Precision.DAY,
+    )
+    deadline_text = models.CharField(_("deadline as written"), max_length=300, blank=True)
+    meetings = models.ManyToManyField(
+        Meeting,
+        verbose_name=_("reported at"),
+        related_name="actions",
+        blank=True,
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NOT_STARTED
+    )
+    percentage = models.PositiveSmallIntegerField(
+        _("percentage done"), null=True, blank=True, validators=[MaxValueValidator(100)]
+    )
+    last_update_on = models.DateField(_("last progress update"), null=True, blank=True)
+    unplanned = models.BooleanField(
+        _("unplanned"), default=False, help_text=_("Added during the year (onvoorzien).")
+    )
+    added_on = models.DateField(_("added on"), null=True, blank=True)
+    added_on_precision = models.CharField(
+        _("added on precision"),
+        max_length=10,
+        choices=Precision.choices,
+        default=Precision.DAY,
+    )
+    note = models.TextField(
+        _("note"), blank=True, help_text=_("Remarks, e.g. where the source contradicts itself.")
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ActionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("action")
+        verbose_name_plural = _("actions")
+        ordering = ["priority__plan", "priority__sort_key", "position", "id"]
+        indexes = [models.Index(fields=["status", "deadline"], name="action_status_deadline")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(percentage__isnull=True) | Q(percentage__lte=100),
+                name="action_percentage_at_most_100",
+                violation_error_message=_("A percentage cannot be above 100."),
+            ),
+            models.CheckConstraint(
+                condition=Q(unplanned=True) | Q(added_on__isnull=True),
+                name="action_added_on_only_when_unplanned",
+                violation_error_message=_(
+                    "Only an unplanned action has a date on which it was added."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title if len(self.title) <= 80 else self.title[:79] + "…"
+
+    def clean(self):
+        if self.agreement_id and self.priority_id and (
+            self.agreement.priority_id != self.priority_id
+        ):
+            raise ValidationError(
+                {"agreement": _("The agreement must belong to the same priority.")}
+            )
+
+    @property
+    def deadline_display(self) -> str:
+        return format_period(self.deadline, self.deadline_precision)
+
+    def is_overdue(self, on: dt.date | None = None) -> bool:
+        on = on or timezone.localdate()
+        return (
+            self.deadline is not None
+            and self.deadline < on
+            and self.status not in CLOSED_STATUSES
+        )
+
+    def refresh_from_progress(self) -> None:
+        """Take status and percentage from the latest progress update, if there is one."""
+        latest = self.progress_updates.order_by("-date", "-id").first()
+        if latest is None:
+            return
+        self.status = latest.status
+        self.percentage = latest.percentage
+        self.last_update_on = latest.date
+        Action.objects.filter(pk=self.pk).update(
+            status=self.status, percentage=self.percentage, last_update_on=self.last_update_on
+        )
+
+
+class ProgressUpdate(models.Model):
+    """A dated progress report on an action; the latest one sets the action's status."""
+
+    action = models.ForeignKey(
+        Action,
+        verbose_name=_("action"),
+        related_name="progress_updates",
+        on_delete=models.PROTECT,
+    )
+    date = models.DateField(_("date"), default=timezone.localdate)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    percentage = models.PositiveSmallIntegerField(
+        _("percentage done"), null=True, blank=True, validators=[MaxValueValidator(100)]
+    )
+    text = models.TextField(_("progress"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        related_name="progress_updates",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("progress update")
+        verbose_name_plural = _("progress updates")
+        ordering = ["-date", "-id"]
+        get_latest_by = ["date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(percentage__isnull=True) | Q(percentage__lte=100),
+                name="progressupdate_percentage_at_most_100",
+                violation_error_message=_("A percentage cannot be above 100."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.get_status_display()}"
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            self.action.refresh_from_progress()
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            result = super().delete(*args, **kwargs)
+            self.action.refresh_from_progress()
+        return result

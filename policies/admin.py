@@ -1,0 +1,176 @@
+from django import forms
+from django.contrib import admin
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from actions.models import Action
+
+from .models import (
+    Agreement,
+    Indicator,
+    Measurement,
+    Organisation,
+    Plan,
+    Priority,
+    Result,
+    SafetyField,
+    Target,
+)
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "cbs_code", "police_unit", "police_district"]
+    list_filter = ["kind"]
+    search_fields = ["name", "cbs_code"]
+
+
+@admin.register(SafetyField)
+class SafetyFieldAdmin(admin.ModelAdmin):
+    list_display = ["name", "code"]
+
+
+class PriorityInline(admin.TabularInline):
+    model = Priority
+    fields = ["code", "title", "kind", "parent", "position"]
+    autocomplete_fields = ["parent"]
+    extra = 0
+    show_change_link = True
+
+
+class IndicatorInline(admin.TabularInline):
+    model = Indicator
+    fields = ["name", "unit", "source", "direction", "baseline_value", "baseline_year"]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "period", "status", "municipality_names"]
+    list_filter = ["kind", "status", ("municipalities", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["title", "slug", "municipalities__name"]
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["parent", "municipalities", "partners"]
+    inlines = [PriorityInline, IndicatorInline]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "kind", "parent", "status"]}),
+        (_("Period and adoption"), {"fields": ["start_year", "end_year", "adopted_on", "adopted_by"]}),
+        (_("Who takes part"), {"fields": ["municipalities", "partners"]}),
+        (_("Content"), {"fields": ["description"]}),
+        (
+            _("Alignment with other agendas"),
+            {
+                "fields": ["local_priorities", "regional_priorities", "national_priorities"],
+                "classes": ["collapse"],
+            },
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("municipalities")
+
+    @admin.display(description=_("period"), ordering="start_year")
+    def period(self, obj):
+        return obj.period
+
+    @admin.display(description=_("municipalities"))
+    def municipality_names(self, obj):
+        return ", ".join(m.name for m in obj.municipalities.all())
+
+
+class AgreementInline(admin.StackedInline):
+    model = Agreement
+    fields = [
+        "text",
+        "expected_result",
+        ("planning", "planning_precision", "planning_text"),
+        "owners",
+        "partners",
+        "position",
+    ]
+    autocomplete_fields = ["owners", "partners"]
+    extra = 0
+    show_change_link = True
+
+
+class ActionInline(admin.TabularInline):
+    model = Action
+    fields = ["title", "deadline", "deadline_precision", "status", "unplanned", "position"]
+    readonly_fields = ["status"]
+    extra = 0
+    show_change_link = True
+
+
+class PriorityResultInline(admin.TabularInline):
+    model = Result
+    fk_name = "priority"
+    fields = ["year", "assessment", "text"]
+    extra = 0
+
+
+@admin.register(Priority)
+class PriorityAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "plan", "kind", "parent"]
+    list_filter = ["kind", ("plan", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["plan", "parent"]
+    search_fields = ["code", "title", "plan__title"]
+    autocomplete_fields = ["plan", "parent"]
+    formfield_overrides = {
+        models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple},
+    }
+    inlines = [AgreementInline, ActionInline, PriorityResultInline]
+    fieldsets = [
+        (None, {"fields": ["plan", "parent", ("code", "position"), "title", "kind"]}),
+        (_("Content"), {"fields": ["objective", "description", "attention_points"]}),
+        (
+            _("Alignment"),
+            {"fields": ["regional_alignment", "national_alignment", "safety_fields"]},
+        ),
+    ]
+
+
+class AgreementResultInline(admin.TabularInline):
+    model = Result
+    fk_name = "agreement"
+    fields = ["year", "assessment", "text"]
+    extra = 0
+
+
+@admin.register(Agreement)
+class AgreementAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "priority", "plan", "planning_display"]
+    list_filter = [("priority__plan", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["priority__plan"]
+    search_fields = ["text", "expected_result", "priority__title"]
+    autocomplete_fields = ["priority", "owners", "partners"]
+    inlines = [AgreementResultInline]
+
+    @admin.display(description=_("plan"), ordering="priority__plan__title")
+    def plan(self, obj):
+        return obj.priority.plan
+
+    @admin.display(description=_("planning"), ordering="planning")
+    def planning_display(self, obj):
+        return obj.planning_text or obj.planning_display
+
+
+class TargetInline(admin.TabularInline):
+    model = Target
+    extra = 0
+
+
+class MeasurementInline(admin.TabularInline):
+    model = Measurement
+    fields = ["year", "period_type", "period_number", "value", "provisional", "note"]
+    extra = 0
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    list_display = ["name", "plan", "unit", "source", "direction", "baseline_value"]
+    list_filter = ["source", "direction", ("plan", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["plan"]
+    search_fields = ["name", "area", "plan__title"]
+    autocomplete_fields = ["plan", "priority"]
+    inlines = [TargetInline, MeasurementInline]

@@ -1,0 +1,17 @@
+"""Who plans what: organisations, plans with their priorities and agreements, indicators."""
+
+from .indicators import Indicator, Measurement, Target
+from .organisations import Organisation
+from .plans import Agreement, Plan, Priority, Result, SafetyField
+
+__all__ = [
+    "Agreement",
+    "Indicator",
+    "Measurement",
+    "Organisation",
+    "Plan",
+    "Priority",
+    "Result",
+    "SafetyField",
+    "Target",
+]

@@ -1,0 +1,83 @@
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def municipalities(self):
+        return self.filter(kind=Organisation.Kind.MUNICIPALITY)
+
+    def partners(self):
+        return self.exclude(kind=Organisation.Kind.MUNICIPALITY)
+
+
+class Organisation(models.Model):
+    """A municipality or a partner organisation (police, OM, RIEC, GGD, ...)."""
+
+    class Kind(models.TextChoices):
+        MUNICIPALITY = "municipality", _("municipality")
+        POLICE = "police", _("police")
+        PROSECUTION = "prosecution", _("public prosecution service (OM)")
+        RIEC = "riec", _("RIEC")
+        GGD = "ggd", _("GGD")
+        VEILIG_THUIS = "veilig_thuis", _("Veilig Thuis")
+        HOUSING = "housing", _("housing corporation")
+        SAFETY_REGION = "safety_region", _("safety region")
+        NETWORK = "network", _("regional network")
+        OTHER = "other", _("other")
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    cbs_code = models.CharField(
+        _("CBS code"),
+        max_length=6,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^GM\d{4}$", _("A CBS municipality code looks like GM0037.")
+            )
+        ],
+        help_text=_("Only for municipalities, e.g. GM0037."),
+    )
+    police_unit = models.CharField(_("police unit"), max_length=100, blank=True)
+    police_district = models.CharField(_("police district"), max_length=100, blank=True)
+    description = models.TextField(_("description"), blank=True)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        kind="municipality",
+                        cbs_code__isnull=False,
+                        cbs_code__regex=r"^GM[0-9]{4}$",
+                    )
+                    | (~Q(kind="municipality") & Q(cbs_code__isnull=True))
+                ),
+                name="organisation_cbs_code_only_for_municipalities",
+                violation_error_message=_(
+                    "A municipality needs a CBS code (GM followed by four digits); "
+                    "other organisations have none."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        # An empty form field means "no code"; NULL keeps the unique constraint usable.
+        self.cbs_code = self.cbs_code or None
+        super().save(*args, **kwargs)
+
+    @property
+    def is_municipality(self) -> bool:
+        return self.kind == self.Kind.MUNICIPALITY

@@ -1,0 +1,329 @@
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from ivp.periods import Precision, format_period
+
+YEAR_VALIDATORS = [MinValueValidator(1990), MaxValueValidator(2100)]
+
+
+class PlanQuerySet(models.QuerySet):
+    def for_municipality(self, organisation):
+        return self.filter(municipalities=organisation)
+
+
+class Plan(models.Model):
+    """A safety plan: a four-year IVP, a yearly programme, a regional strategy or report."""
+
+    class Kind(models.TextChoices):
+        IVP = "ivp", _("integral safety plan (IVP)")
+        PROGRAMME = "programme", _("implementation programme")
+        REGIONAL = "regional", _("regional strategy")
+        PROGRESS_REPORT = "progress_report", _("progress report")
+
+    class Status(models.TextChoices):
+        CONCEPT = "concept", _("draft")
+        ADOPTED = "adopted", _("adopted")
+        COMPLETED = "completed", _("completed")
+
+    title = models.CharField(_("title"), max_length=300)
+    slug = models.SlugField(_("short name"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    municipalities = models.ManyToManyField(
+        "policies.Organisation",
+        verbose_name=_("municipalities"),
+        related_name="plans",
+        blank=True,
+        limit_choices_to={"kind": "municipality"},
+    )
+    partners = models.ManyToManyField(
+        "policies.Organisation",
+        verbose_name=_("partners"),
+        related_name="partner_in_plans",
+        blank=True,
+    )
+    start_year = models.PositiveSmallIntegerField(_("start year"), validators=YEAR_VALIDATORS)
+    end_year = models.PositiveSmallIntegerField(_("end year"), validators=YEAR_VALIDATORS)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent plan"),
+        related_name="programmes",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        help_text=_("The IVP that a yearly programme carries out."),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.CONCEPT
+    )
+    adopted_on = models.DateField(_("adopted on"), null=True, blank=True)
+    adopted_by = models.CharField(
+        _("adopted by"), max_length=100, blank=True, help_text=_("E.g. Gemeenteraad.")
+    )
+    description = models.TextField(_("description"), blank=True)
+    local_priorities = models.TextField(
+        _("local priorities"), blank=True, help_text=_("One per line.")
+    )
+    regional_priorities = models.TextField(
+        _("regional priorities (RBP)"), blank=True, help_text=_("One per line.")
+    )
+    national_priorities = models.TextField(
+        _("national priorities (Landelijke Veiligheidsagenda)"),
+        blank=True,
+        help_text=_("One per line."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = PlanQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("plan")
+        verbose_name_plural = _("plans")
+        ordering = ["-start_year", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_year__gte=F("start_year")),
+                name="plan_end_year_not_before_start_year",
+                violation_error_message=_("The end year cannot be before the start year."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=F("id")),
+                name="plan_not_its_own_parent",
+                violation_error_message=_("A plan cannot be its own parent."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def period(self) -> str:
+        if self.start_year == self.end_year:
+            return str(self.start_year)
+        return f"{self.start_year}-{self.end_year}"
+
+
+class SafetyField(models.Model):
+    """One of the five VNG Kernbeleid Veiligheid fields a priority can align with."""
+
+    code = models.SlugField(_("code"), max_length=30, primary_key=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("safety field (VNG)")
+        verbose_name_plural = _("safety fields (VNG)")
+        ordering = ["position"]
+
+    def __str__(self):
+        return self.name
+
+
+def natural_sort_key(code: str) -> str:
+    """A key that sorts codes naturally: 1 < 1.2 < 1.10 < 2 < a; codeless items last."""
+    parts = re.findall(r"\d+|[^\W\d_]+", code.lower())
+    if not parts:
+        return "~"
+    return ".".join(part.zfill(6) if part.isdigit() else part for part in parts)
+
+
+class Priority(models.Model):
+    """A priority, theme or speerpunt of a plan; sub-priorities hang below their parent."""
+
+    class Kind(models.TextChoices):
+        PRIORITY = "priority", _("priority")
+        STRATEGIC_THEME = "strategic_theme", _("strategic theme")
+        OTHER = "other", _("other")
+
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("plan"), related_name="priorities", on_delete=models.CASCADE
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent priority"),
+        related_name="children",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+    )
+    code = models.CharField(
+        _("code"), max_length=20, blank=True, help_text=_('E.g. "1", "1.2" or "a".')
+    )
+    sort_key = models.CharField(max_length=100, editable=False, db_index=True)
+    position = models.PositiveIntegerField(
+        _("position"), default=0, help_text=_("Order of priorities without a code.")
+    )
+    title = models.CharField(_("title"), max_length=300)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=Kind.choices, default=Kind.PRIORITY
+    )
+    objective = models.TextField(_("objective"), blank=True)
+    description = models.TextField(_("description"), blank=True)
+    attention_points = models.TextField(_("attention points"), blank=True)
+    regional_alignment = models.TextField(_("regional agenda (RBP)"), blank=True)
+    national_alignment = models.TextField(
+        _("national agenda (Landelijke Veiligheidsagenda)"), blank=True
+    )
+    safety_fields = models.ManyToManyField(
+        SafetyField, verbose_name=_("VNG safety fields"), related_name="priorities", blank=True
+    )
+
+    class Meta:
+        verbose_name = _("priority")
+        verbose_name_plural = _("priorities")
+        ordering = ["plan", "sort_key", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "code"],
+                condition=~Q(code=""),
+                name="priority_code_unique_per_plan",
+                violation_error_message=_("This plan already has a priority with this code."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=F("id")),
+                name="priority_not_its_own_parent",
+                violation_error_message=_("A priority cannot be its own parent."),
+            ),
+        ]
+        # "A parent in the same plan" spans two rows, which a CHECK cannot see: migration
+        # 0002 enforces it with a trigger on PostgreSQL and SQLite; clean() explains it.
+
+    def __str__(self):
+        return f"{self.code} {self.title}" if self.code else self.title
+
+    def save(self, *args, **kwargs):
+        self.sort_key = natural_sort_key(self.code)
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        if self.parent_id is None:
+            return
+        if self.plan_id and self.parent.plan_id != self.plan_id:
+            raise ValidationError(
+                {"parent": _("The parent priority must belong to the same plan.")}
+            )
+        ancestor = self.parent
+        while ancestor is not None:
+            if self.pk and ancestor.pk == self.pk:
+                raise ValidationError(
+                    {"parent": _("A priority cannot be placed below itself.")}
+                )
+            ancestor = ancestor.parent
+
+
+class Agreement(models.Model):
+    """An afspraak: what the partners commit to under a priority, and the result expected."""
+
+    priority = models.ForeignKey(
+        Priority,
+        verbose_name=_("priority"),
+        related_name="agreements",
+        on_delete=models.CASCADE,
+    )
+    text = models.TextField(_("agreement"))
+    expected_result = models.TextField(_("expected result"), blank=True)
+    planning = models.DateField(_("planning"), null=True, blank=True)
+    planning_precision = models.CharField(
+        _("planning precision"),
+        max_length=10,
+        choices=Precision.choices,
+        default=Precision.DAY,
+    )
+    planning_text = models.CharField(
+        _("planning as written"), max_length=200, blank=True
+    )
+    owners = models.ManyToManyField(
+        "policies.Organisation",
+        verbose_name=_("owners"),
+        related_name="owned_agreements",
+        blank=True,
+    )
+    partners = models.ManyToManyField(
+        "policies.Organisation",
+        verbose_name=_("partners"),
+        related_name="partner_in_agreements",
+        blank=True,
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("agreement")
+        verbose_name_plural = _("agreements")
+        ordering = ["priority__sort_key", "position", "id"]
+
+    def __str__(self):
+        return self.text if len(self.text) <= 80 else self.text[:79] + "…"
+
+    @property
+    def planning_display(self) -> str:
+        return format_period(self.planning, self.planning_precision)
+
+
+class Result(models.Model):
+    """The result achieved in a reporting year, for an agreement or a whole priority."""
+
+    class Assessment(models.TextChoices):
+        ACHIEVED = "achieved", _("achieved")
+        PARTLY = "partly", _("partly achieved")
+        NOT_ACHIEVED = "not_achieved", _("not achieved")
+
+    agreement = models.ForeignKey(
+        Agreement,
+        verbose_name=_("agreement"),
+        related_name="results",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+    )
+    priority = models.ForeignKey(
+        Priority,
+        verbose_name=_("priority"),
+        related_name="results",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+    )
+    year = models.PositiveSmallIntegerField(_("year"), validators=YEAR_VALIDATORS)
+    text = models.TextField(_("achieved result"))
+    assessment = models.CharField(
+        _("assessment"), max_length=20, choices=Assessment.choices, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("achieved result")
+        verbose_name_plural = _("achieved results")
+        ordering = ["year", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(agreement__isnull=False, priority__isnull=True)
+                    | Q(agreement__isnull=True, priority__isnull=False)
+                ),
+                name="result_for_agreement_or_priority",
+                violation_error_message=_(
+                    "A result belongs to either an agreement or a priority."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["agreement", "year"],
+                condition=Q(agreement__isnull=False),
+                name="result_one_per_agreement_per_year",
+                violation_error_message=_(
+                    "This agreement already has a result for this year."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["priority", "year"],
+                condition=Q(priority__isnull=False),
+                name="result_one_per_priority_per_year",
+                violation_error_message=_("This priority already has a result for this year."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.year}: {self.get_assessment_display() or self.text[:60]}"
