@@ -6,6 +6,7 @@ from django.core.management import call_command
 
 from actions.demo import MARKER, demo_progress_load
 from actions.models import Action, ProgressUpdate
+from policies.models import Plan
 from policies.seeds import seeds_load
 
 pytestmark = pytest.mark.django_db
@@ -45,11 +46,25 @@ def test_demo_users_one_officer_per_seed_municipality(seeds, capsys):
     assert users.get(username="beheerder").is_superuser
     epe = users.get(username="oov.epe")
     assert epe.check_password("demo-wachtwoord-2021")
-    assert epe.has_perm("actions.change_action")
-    assert not epe.has_perm("actions.delete_action")
+    programme = Plan.objects.get(slug="veluwe-noord-uvp-2021")
+    actions = Action.objects.for_plan(programme)
+    damocles = actions.get(title="Actualisatie en uitvoeren Damocles beleid")  # Epe
+    lessons = actions.get(title__startswith="Implementeren lessons learned")  # Hattem
+    assert epe.has_perm("actions.change_action", damocles)
+    assert not epe.has_perm("actions.change_action", lessons)
+    assert epe.has_perm("actions.view_action", lessons)
+    hattem = users.get(username="oov.hattem")
+    stadskanaal = Plan.objects.get(slug="stadskanaal-ivp-2020-2024")
+    assert not Plan.objects.visible_to(hattem).filter(pk=stadskanaal.pk).exists()
     reader = users.get(username="lezer.veluwe-noord")
-    assert reader.has_perm("actions.view_action")
-    assert not reader.has_perm("actions.change_action")
+    assert set(Plan.objects.visible_to(reader).values_list("slug", flat=True)) == {
+        "veluwe-noord-ivp-2020-2023",
+        "veluwe-noord-uvp-2021",
+    }
+    assert reader.has_perm("actions.view_action", damocles)
+    assert not reader.has_perm("actions.change_action", damocles)
+    council = users.get(username="raad.stadskanaal")
+    assert list(Plan.objects.visible_to(council)) == [stadskanaal]
     assert "demo-wachtwoord-2021" in capsys.readouterr().out
 
 

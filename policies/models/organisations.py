@@ -1,10 +1,21 @@
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ivp import access
+
 
 class OrganisationQuerySet(models.QuerySet):
+    """Organisations are reference data: every signed-in user sees them all."""
+
+    def visible_to(self, user):
+        return self.all() if user.is_authenticated else self.none()
+
+    def changeable_by(self, user):
+        return self.all() if access.is_beheerder(user) else self.none()
+
     def municipalities(self):
         return self.filter(kind=Organisation.Kind.MUNICIPALITY)
 
@@ -81,3 +92,43 @@ class Organisation(models.Model):
     @property
     def is_municipality(self) -> bool:
         return self.kind == self.Kind.MUNICIPALITY
+
+
+class Membership(models.Model):
+    """A user's membership of an organisation, with the role they have there."""
+
+    class Role(models.TextChoices):
+        OFFICER = access.Role.OFFICER, _("OOV officer")
+        READER = access.Role.READER, _("reader (driehoek member)")
+        COUNCIL = access.Role.COUNCIL, _("council member")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        related_name="memberships",
+        on_delete=models.CASCADE,
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        related_name="memberships",
+        on_delete=models.PROTECT,
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["user", "organisation"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation"],
+                name="membership_one_role_per_organisation",
+                violation_error_message=_(
+                    "This user already has a role in this organisation."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.organisation} ({self.get_role_display()})"

@@ -1,0 +1,233 @@
+"""The one rule that decides who may see and change what.
+
+Every path goes through here: the admin (via ScopedAdminMixin), our pages, the PDF
+reports and the API use `Model.objects.visible_to(user)` to find what a user may see and
+`user.has_perm("app.verb_model", obj)` (answered by AccessBackend) for what they may do.
+
+The rule, in words:
+- A *beheerder* (superuser) may do everything.
+- Everyone else acts through memberships of organisations, each with a role:
+  - they SEE a plan when one of their organisations takes part in it (as one of its
+    municipalities or as a partner, e.g. the police team), and everything in it;
+  - an *OOV officer* CHANGES a plan and all its content when every municipality of the plan
+    is one of theirs ("manages" it); in a plan shared with other municipalities they change
+    only the actions their organisation owns (trekker), and the progress of those;
+  - a *reader* (driehoek member) and a *council member* change nothing.
+- Organisations are reference data: everyone signed in sees them; only a beheerder
+  changes them.
+
+An object outside `visible_to(user)` does not exist for that user: pages answer 404.
+"""
+
+from django.contrib.auth.backends import BaseBackend
+from django.db.models import Q
+
+DOMAIN_APPS = {"policies", "actions"}
+VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
+# Who belongs where is the beheerder's business.
+BEHEERDER_ONLY_MODELS = {"membership"}
+# Reference data: what others may do with it (officers add a missing partner organisation).
+REFERENCE_MODELS = {"organisation": {VIEW, ADD}, "safetyfield": {VIEW}}
+
+
+class Role:
+    OFFICER = "officer"
+    READER = "reader"
+    COUNCIL = "council"
+
+
+def _organisation_ids(user, *, officer_only: bool) -> frozenset[int]:
+    """The user's organisation ids, memoised on the user object for this request."""
+    attr = "_ivp_officer_org_ids" if officer_only else "_ivp_org_ids"
+    if not hasattr(user, attr):
+        from policies.models import Membership
+
+        memberships = Membership.objects.filter(user=user)
+        if officer_only:
+            memberships = memberships.filter(role=Role.OFFICER)
+        setattr(user, attr, frozenset(memberships.values_list("organisation_id", flat=True)))
+    return getattr(user, attr)
+
+
+def organisation_ids(user) -> frozenset[int]:
+    return _organisation_ids(user, officer_only=False) if user.is_authenticated else frozenset()
+
+
+def officer_organisation_ids(user) -> frozenset[int]:
+    return _organisation_ids(user, officer_only=True) if user.is_authenticated else frozenset()
+
+
+def is_beheerder(user) -> bool:
+    return user.is_active and user.is_superuser
+
+
+def visible_plans(user):
+    from policies.models import Plan
+
+    if is_beheerder(user):
+        return Plan.objects.all()
+    orgs = organisation_ids(user)
+    return Plan.objects.filter(
+        pk__in=Plan.objects.filter(Q(municipalities__in=orgs) | Q(partners__in=orgs)).values(
+            "pk"
+        )
+    )
+
+
+def managed_plans(user):
+    """Plans an officer changes wholly: all of the plan's municipalities are theirs."""
+    from policies.models import Organisation, Plan
+
+    if is_beheerder(user):
+        return Plan.objects.all()
+    orgs = officer_organisation_ids(user)
+    others = Organisation.objects.municipalities().exclude(pk__in=orgs)
+    return Plan.objects.filter(
+        pk__in=Plan.objects.filter(municipalities__in=orgs)
+        .exclude(municipalities__in=others)
+        .values("pk")
+    )
+
+
+def plan_scope(queryset, plans, lookups: tuple[str, ...]):
+    """Restrict a queryset to rows whose plan (reached through any of `lookups`) is in plans."""
+    condition = Q()
+    for lookup in lookups:
+        condition |= Q(**{f"{lookup}__in": plans.values("pk")})
+    return queryset.filter(condition)
+
+
+class ScopedQuerySet:
+    """QuerySet mixin: `plan_lookups` says how a row reaches its plan."""
+
+    plan_lookups: tuple[str, ...] = ()
+
+    def visible_to(self, user):
+        if is_beheerder(user):
+            return self.all()
+        return plan_scope(self, visible_plans(user), self.plan_lookups)
+
+    def changeable_by(self, user):
+        if is_beheerder(user):
+            return self.all()
+        return plan_scope(self, managed_plans(user), self.plan_lookups)
+
+
+def owned_actions(user):
+    """Actions owned by one of the officer's organisations, in plans the officer can see."""
+    from actions.models import Action
+
+    owned = Action.objects.filter(owners__in=officer_organisation_ids(user)).values("pk")
+    return plan_scope(Action.objects.filter(pk__in=owned), visible_plans(user), ("priority__plan",))
+
+
+def can(user, verb: str, obj) -> bool:
+    """May `user` do `verb` (view, change, delete) on this saved object?"""
+    if not user.is_active:
+        return False
+    if is_beheerder(user):
+        return True
+    manager = type(obj)._default_manager
+    if verb == VIEW:
+        return manager.visible_to(user).filter(pk=obj.pk).exists()
+    return manager.changeable_by(user).filter(pk=obj.pk).exists()
+
+
+def _has_role(user, roles: set[str]) -> bool:
+    from policies.models import Membership
+
+    return Membership.objects.filter(user=user, role__in=roles).exists()
+
+
+class AccessBackend(BaseBackend):
+    """Answers has_perm for the domain apps from memberships instead of groups.
+
+    Model level (obj is None): everyone with a membership may view; officers may also add,
+    change and delete (what exactly is then decided per object). Object level: `can()`.
+    """
+
+    def _model_verbs(self, user) -> set[str]:
+        if not hasattr(user, "_ivp_model_verbs"):
+            verbs = set()
+            if _has_role(user, {Role.OFFICER, Role.READER, Role.COUNCIL}):
+                verbs.add(VIEW)
+            if _has_role(user, {Role.OFFICER}):
+                verbs |= {ADD, CHANGE, DELETE}
+            user._ivp_model_verbs = verbs
+        return user._ivp_model_verbs
+
+    def has_perm(self, user_obj, perm, obj=None):
+        if not user_obj.is_active or not user_obj.is_authenticated:
+            return False
+        app_label, _, codename = perm.partition(".")
+        if app_label not in DOMAIN_APPS:
+            return False
+        verb, _, model_name = codename.partition("_")
+        if is_beheerder(user_obj):
+            return True
+        if model_name in BEHEERDER_ONLY_MODELS:
+            return False
+        if model_name in REFERENCE_MODELS and verb not in REFERENCE_MODELS[model_name]:
+            return False
+        if verb not in self._model_verbs(user_obj):
+            return False
+        if obj is None:
+            return True
+        if verb == ADD:
+            verb = CHANGE  # adding to an object means changing its content
+        return can(user_obj, verb, obj)
+
+    def has_module_perms(self, user_obj, app_label):
+        return (
+            user_obj.is_active
+            and app_label in DOMAIN_APPS
+            and bool(self._model_verbs(user_obj))
+        )
+
+
+def may_save(user, instance, *, owners=(), municipalities=(), plans=()) -> bool:
+    """May `user` save this (new or changed, not yet saved) object where it now points?
+
+    The many-to-many values come from the form, as they are not on the instance yet:
+    the owners of an action, the municipalities of a plan, the plans of a meeting.
+    """
+    from actions.models import Action, Meeting, ProgressUpdate
+    from policies.models import Organisation, Plan
+
+    if is_beheerder(user):
+        return True
+    officer_orgs = officer_organisation_ids(user)
+    if isinstance(instance, Organisation):
+        return instance.pk is None and bool(officer_orgs)
+    if isinstance(instance, Plan):
+        ids = {m.pk for m in municipalities}
+        return bool(ids) and ids <= officer_orgs and (
+            instance.pk is None or can(user, CHANGE, instance)
+        )
+    if isinstance(instance, Meeting):
+        managed = set(managed_plans(user).values_list("pk", flat=True))
+        return bool(plans) and {p.pk for p in plans} <= managed
+    if isinstance(instance, ProgressUpdate):
+        return Action.objects.changeable_by(user).filter(pk=instance.action_id).exists()
+    plan = _plan_of(instance)
+    if plan is None:
+        return False
+    if managed_plans(user).filter(pk=plan.pk).exists():
+        return True
+    if isinstance(instance, Action):
+        owns = any(o.pk in officer_orgs for o in owners)
+        return owns and visible_plans(user).filter(pk=plan.pk).exists()
+    return False
+
+
+def _plan_of(instance):
+    """Follow the model's first filled plan lookup ("priority__plan") on an instance."""
+    for lookup in type(instance)._default_manager.get_queryset().plan_lookups:
+        obj = instance
+        for attr in lookup.split("__"):
+            obj = getattr(obj, attr, None)
+            if obj is None:
+                break
+        if obj is not None:
+            return obj
+    return None
