@@ -1,7 +1,10 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 from django.db.models import Count
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+
+from ivp.admin import ScopedAdminMixin, ScopedInlineMixin
 
 from policies.models import Organisation
 
@@ -39,7 +42,7 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ProgressUpdateInline(admin.TabularInline):
+class ProgressUpdateInline(ScopedInlineMixin, admin.TabularInline):
     model = ProgressUpdate
     fields = ["date", "status", "percentage", "text", "author"]
     readonly_fields = ["author"]
@@ -47,7 +50,7 @@ class ProgressUpdateInline(admin.TabularInline):
 
 
 @admin.register(Action)
-class ActionAdmin(admin.ModelAdmin):
+class ActionAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = [
         "title_short",
         "plan",
@@ -159,7 +162,7 @@ class ActionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProgressUpdate)
-class ProgressUpdateAdmin(admin.ModelAdmin):
+class ProgressUpdateAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["date", "action", "status", "percentage", "author"]
     list_filter = ["status", ("action__priority__plan", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["action", "author"]
@@ -175,7 +178,7 @@ class ProgressUpdateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(admin.ModelAdmin):
+class MeetingAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["__str__", "body", "date", "preparation_deadline", "action_count"]
     list_filter = ["body", ("plans", admin.RelatedOnlyFieldListFilter), "date"]
     search_fields = ["title", "notes", "plans__title"]

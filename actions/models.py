@@ -10,7 +10,13 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from simple_history.models import HistoricalRecords
+
+from policies.models import Plan
+
+from ivp.access import ScopedQuerySet, is_beheerder, managed_plans, owned_actions
 from ivp.periods import Precision, format_period
+from ivp.versioning import VersionedModel
 
 
 class Status(models.TextChoices):
@@ -26,6 +32,23 @@ class Status(models.TextChoices):
 
 # Statuses in which a passed deadline no longer matters.
 CLOSED_STATUSES = (Status.DONE, Status.CANCELLED, Status.CONTINUOUS)
+
+
+class MeetingQuerySet(ScopedQuerySet, models.QuerySet):
+    plan_lookups = ("plans",)
+
+    def visible_to(self, user):
+        # A meeting belongs to several plans: one row per meeting, not per plan.
+        return self.filter(pk__in=super().visible_to(user).values("pk"))
+
+    def changeable_by(self, user):
+        """Meetings all of whose plans the user manages."""
+        if is_beheerder(user):
+            return self.all()
+        managed = managed_plans(user)
+        return self.filter(pk__in=super().changeable_by(user).values("pk")).exclude(
+            plans__in=Plan.objects.exclude(pk__in=managed.values("pk"))
+        )
 
 
 class Meeting(models.Model):
@@ -61,6 +84,9 @@ class Meeting(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     decisions = models.TextField(_("decisions"), blank=True)
 
+    objects = MeetingQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[municipalities, plans])
+
     class Meta:
         verbose_name = _("meeting")
         verbose_name_plural = _("meetings")
@@ -83,7 +109,18 @@ class Meeting(models.Model):
         return f"{label} {formats.date_format(self.date, 'SHORT_DATE_FORMAT')}"
 
 
-class ActionQuerySet(models.QuerySet):
+class ActionQuerySet(ScopedQuerySet, models.QuerySet):
+    plan_lookups = ("priority__plan",)
+
+    def changeable_by(self, user):
+        """All actions of plans the user manages, plus the actions their organisation owns."""
+        if is_beheerder(user):
+            return self.all()
+        return self.filter(
+            Q(pk__in=super().changeable_by(user).values("pk"))
+            | Q(pk__in=owned_actions(user).values("pk"))
+        )
+
     def for_plan(self, plan):
         return self.filter(priority__plan=plan)
 
@@ -103,7 +140,7 @@ class ActionQuerySet(models.QuerySet):
         return self.select_related("priority__plan").prefetch_related("owners")
 
 
-class Action(models.Model):
+class Action(VersionedModel):
     """A concrete action (actiepunt, maatregel) with owners and a deadline."""
 
     priority = models.ForeignKey(
@@ -199,6 +236,7 @@ class Action(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = ActionQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[owners, partners, meetings])
 
     class Meta:
         verbose_name = _("action")
@@ -251,9 +289,23 @@ class Action(models.Model):
         self.status = latest.status
         self.percentage = latest.percentage
         self.last_update_on = latest.date
+        # A change of status is a change of the action: it bumps the version, so
+        # someone editing the action from before this update is told.
         Action.objects.filter(pk=self.pk).update(
-            status=self.status, percentage=self.percentage, last_update_on=self.last_update_on
+            status=self.status,
+            percentage=self.percentage,
+            last_update_on=self.last_update_on,
+            version=F("version") + 1,
         )
+        self.version = Action.objects.filter(pk=self.pk).values_list("version", flat=True)[0]
+
+
+class ProgressUpdateQuerySet(ScopedQuerySet, models.QuerySet):
+    plan_lookups = ("action__priority__plan",)
+
+    def changeable_by(self, user):
+        """Progress of the actions the user may change."""
+        return self.filter(action__in=Action.objects.changeable_by(user).values("pk"))
 
 
 class ProgressUpdate(models.Model):
@@ -280,6 +332,9 @@ class ProgressUpdate(models.Model):
         blank=True,
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = ProgressUpdateQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("progress update")

@@ -1,7 +1,10 @@
 from django import forms
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from ivp.admin import ScopedAdminMixin, ScopedInlineMixin
 
 from actions.models import Action
 
@@ -9,6 +12,7 @@ from .models import (
     Agreement,
     Indicator,
     Measurement,
+    Membership,
     Organisation,
     Plan,
     Priority,
@@ -18,11 +22,30 @@ from .models import (
 )
 
 
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    fields = ["user", "role"]
+    autocomplete_fields = ["user"]
+    extra = 0
+
+
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "cbs_code", "police_unit", "police_district"]
     list_filter = ["kind"]
     search_fields = ["name", "cbs_code"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    """Who belongs to which organisation in which role: the beheerder's business."""
+
+    list_display = ["user", "organisation", "role"]
+    list_filter = ["role", ("organisation", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["user", "organisation"]
+    search_fields = ["user__username", "organisation__name"]
+    autocomplete_fields = ["user", "organisation"]
 
 
 @admin.register(SafetyField)
@@ -30,7 +53,7 @@ class SafetyFieldAdmin(admin.ModelAdmin):
     list_display = ["name", "code"]
 
 
-class PriorityInline(admin.TabularInline):
+class PriorityInline(ScopedInlineMixin, admin.TabularInline):
     model = Priority
     fields = ["code", "title", "kind", "parent", "position"]
     autocomplete_fields = ["parent"]
@@ -38,7 +61,7 @@ class PriorityInline(admin.TabularInline):
     show_change_link = True
 
 
-class IndicatorInline(admin.TabularInline):
+class IndicatorInline(ScopedInlineMixin, admin.TabularInline):
     model = Indicator
     fields = ["name", "unit", "source", "direction", "baseline_value", "baseline_year"]
     extra = 0
@@ -46,7 +69,7 @@ class IndicatorInline(admin.TabularInline):
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["title", "kind", "period", "status", "municipality_names"]
     list_filter = ["kind", "status", ("municipalities", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["title", "slug", "municipalities__name"]
@@ -79,7 +102,7 @@ class PlanAdmin(admin.ModelAdmin):
         return ", ".join(m.name for m in obj.municipalities.all())
 
 
-class AgreementInline(admin.StackedInline):
+class AgreementInline(ScopedInlineMixin, admin.StackedInline):
     model = Agreement
     fields = [
         "text",
@@ -94,7 +117,7 @@ class AgreementInline(admin.StackedInline):
     show_change_link = True
 
 
-class ActionInline(admin.TabularInline):
+class ActionInline(ScopedInlineMixin, admin.TabularInline):
     model = Action
     fields = ["title", "deadline", "deadline_precision", "status", "unplanned", "position"]
     readonly_fields = ["status"]
@@ -102,7 +125,7 @@ class ActionInline(admin.TabularInline):
     show_change_link = True
 
 
-class PriorityResultInline(admin.TabularInline):
+class PriorityResultInline(ScopedInlineMixin, admin.TabularInline):
     model = Result
     fk_name = "priority"
     fields = ["year", "assessment", "text"]
@@ -110,7 +133,7 @@ class PriorityResultInline(admin.TabularInline):
 
 
 @admin.register(Priority)
-class PriorityAdmin(admin.ModelAdmin):
+class PriorityAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["__str__", "plan", "kind", "parent"]
     list_filter = ["kind", ("plan", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["plan", "parent"]
@@ -130,7 +153,7 @@ class PriorityAdmin(admin.ModelAdmin):
     ]
 
 
-class AgreementResultInline(admin.TabularInline):
+class AgreementResultInline(ScopedInlineMixin, admin.TabularInline):
     model = Result
     fk_name = "agreement"
     fields = ["year", "assessment", "text"]
@@ -138,7 +161,7 @@ class AgreementResultInline(admin.TabularInline):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(admin.ModelAdmin):
+class AgreementAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["__str__", "priority", "plan", "planning_display"]
     list_filter = [("priority__plan", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["priority__plan"]
@@ -155,19 +178,19 @@ class AgreementAdmin(admin.ModelAdmin):
         return obj.planning_text or obj.planning_display
 
 
-class TargetInline(admin.TabularInline):
+class TargetInline(ScopedInlineMixin, admin.TabularInline):
     model = Target
     extra = 0
 
 
-class MeasurementInline(admin.TabularInline):
+class MeasurementInline(ScopedInlineMixin, admin.TabularInline):
     model = Measurement
     fields = ["year", "period_type", "period_number", "value", "provisional", "note"]
     extra = 0
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "plan", "unit", "source", "direction", "baseline_value"]
     list_filter = ["source", "direction", ("plan", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["plan"]

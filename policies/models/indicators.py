@@ -1,10 +1,22 @@
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from simple_history.models import HistoricalRecords
+
+from ivp.access import ScopedQuerySet
+
 from .plans import YEAR_VALIDATORS
+
+
+class IndicatorQuerySet(ScopedQuerySet, models.QuerySet):
+    plan_lookups = ("plan",)
+
+
+class IndicatorPartQuerySet(ScopedQuerySet, models.QuerySet):
+    plan_lookups = ("indicator__plan",)
 
 
 class Indicator(models.Model):
@@ -54,6 +66,9 @@ class Indicator(models.Model):
     )
     description = models.TextField(_("description"), blank=True)
 
+    objects = IndicatorQuerySet.as_manager()
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("indicator")
         verbose_name_plural = _("indicators")
@@ -96,6 +111,9 @@ class Target(models.Model):
         _("final target"), default=True, help_text=_("Unticked for an interim target.")
     )
     description = models.CharField(_("as written"), max_length=500, blank=True)
+
+    objects = IndicatorPartQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("target")
@@ -146,6 +164,9 @@ class Measurement(models.Model):
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=4)
     provisional = models.BooleanField(_("provisional"), default=False)
     note = models.CharField(_("note"), max_length=300, blank=True)
+
+    objects = IndicatorPartQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("measurement")

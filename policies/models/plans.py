@@ -6,12 +6,18 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from simple_history.models import HistoricalRecords
+
+from ivp.access import ScopedQuerySet
 from ivp.periods import Precision, format_period
+from ivp.versioning import VersionedModel
 
 YEAR_VALIDATORS = [MinValueValidator(1990), MaxValueValidator(2100)]
 
 
-class PlanQuerySet(models.QuerySet):
+class PlanQuerySet(ScopedQuerySet, models.QuerySet):
+    plan_lookups = ("pk",)
+
     def for_municipality(self, organisation):
         return self.filter(municipalities=organisation)
 
@@ -80,6 +86,7 @@ class Plan(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = PlanQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[municipalities, partners])
 
     class Meta:
         verbose_name = _("plan")
@@ -132,7 +139,19 @@ def natural_sort_key(code: str) -> str:
     return ".".join(part.zfill(6) if part.isdigit() else part for part in parts)
 
 
-class Priority(models.Model):
+class PriorityQuerySet(ScopedQuerySet, models.QuerySet):
+    plan_lookups = ("plan",)
+
+
+class AgreementQuerySet(ScopedQuerySet, models.QuerySet):
+    plan_lookups = ("priority__plan",)
+
+
+class ResultQuerySet(ScopedQuerySet, models.QuerySet):
+    plan_lookups = ("priority__plan", "agreement__priority__plan")
+
+
+class Priority(VersionedModel):
     """A priority, theme or speerpunt of a plan; sub-priorities hang below their parent."""
 
     class Kind(models.TextChoices):
@@ -172,6 +191,9 @@ class Priority(models.Model):
     safety_fields = models.ManyToManyField(
         SafetyField, verbose_name=_("VNG safety fields"), related_name="priorities", blank=True
     )
+
+    objects = PriorityQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("priority")
@@ -216,7 +238,7 @@ class Priority(models.Model):
             ancestor = ancestor.parent
 
 
-class Agreement(models.Model):
+class Agreement(VersionedModel):
     """An afspraak: what the partners commit to under a priority, and the result expected."""
 
     priority = models.ForeignKey(
@@ -250,6 +272,9 @@ class Agreement(models.Model):
         blank=True,
     )
     position = models.PositiveIntegerField(_("position"), default=0)
+
+    objects = AgreementQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[owners, partners])
 
     class Meta:
         verbose_name = _("agreement")
@@ -293,6 +318,9 @@ class Result(models.Model):
     assessment = models.CharField(
         _("assessment"), max_length=20, choices=Assessment.choices, blank=True
     )
+
+    objects = ResultQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("achieved result")

@@ -1,0 +1,161 @@
+"""Every change leaves a history entry; two stale saves give one success and one clear conflict."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from actions.models import Action, ProgressUpdate
+from ivp.versioning import StaleVersion
+from policies.models import Membership
+
+from .factories import ActionFactory, MunicipalityFactory, PlanFactory, PriorityFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def epe_action():
+    epe = MunicipalityFactory(name="Epe", cbs_code="GM0232")
+    plan = PlanFactory(municipalities=[epe])
+    return ActionFactory(priority=PriorityFactory(plan=plan), owners=[epe], title="Pva cybercrime")
+
+
+def _officer(username, organisation):
+    user = UserFactory(username=username, is_staff=True)
+    Membership.objects.create(user=user, organisation=organisation, role="officer")
+    return user
+
+
+def _form_data(action, **changes):
+    data = {
+        "priority": action.priority_id,
+        "title": action.title,
+        "description": action.description,
+        "owners": [o.pk for o in action.owners.all()],
+        "deadline": "17-6-2021",
+        "deadline_precision": "day",
+        "status": action.status,
+        "position": 0,
+        "added_on_precision": "day",
+        "version": action.version,
+        "progress_updates-TOTAL_FORMS": 0,
+        "progress_updates-INITIAL_FORMS": 0,
+    }
+    data.update(changes)
+    return data
+
+
+def test_two_stale_saves_one_succeeds_one_gets_a_clear_dutch_conflict(epe_action, client):
+    epe = epe_action.owners.get()
+    anna, bram = _officer("anna", epe), _officer("bram", epe)
+    url = reverse("admin:actions_action_change", args=[epe_action.pk])
+    # Both open the form at the same version.
+    anna_data = _form_data(epe_action, title="Pva cybercrime (Anna)")
+    bram_data = _form_data(epe_action, description="Bram's toelichting")
+
+    client.force_login(anna)
+    assert client.post(url, anna_data).status_code == 302
+
+    client.force_login(bram)
+    response = client.post(url, bram_data)
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "anna heeft deze actie" in content
+    assert "Pva cybercrime (Anna)" in content  # what changed
+    assert "Bram&#x27;s toelichting" in content  # Bram's input is still there
+    epe_action.refresh_from_db()
+    assert epe_action.title == "Pva cybercrime (Anna)"
+    assert epe_action.description == ""
+
+    # Saving the re-shown form applies Bram's edit on top of Anna's.
+    current = response.context["adminform"].form.data["version"]
+    response = client.post(url, {**bram_data, "title": epe_action.title, "version": current})
+    assert response.status_code == 302
+    epe_action.refresh_from_db()
+    assert (epe_action.title, epe_action.description) == (
+        "Pva cybercrime (Anna)",
+        "Bram's toelichting",
+    )
+
+
+def test_stale_save_in_code_is_refused(epe_action):
+    first = Action.objects.get(pk=epe_action.pk)
+    second = Action.objects.get(pk=epe_action.pk)
+    first.title = "Eerste"
+    first.save()
+    second.title = "Tweede"
+    with pytest.raises(StaleVersion):
+        second.save()
+    assert Action.objects.get(pk=epe_action.pk).title == "Eerste"
+
+
+def test_progress_update_bumps_the_action_version(epe_action):
+    version = epe_action.version
+    ProgressUpdate.objects.create(
+        action=epe_action, date=dt.date(2021, 3, 1), status="ongoing", text="Gestart"
+    )
+    assert Action.objects.get(pk=epe_action.pk).version == version + 1
+
+
+def test_history_records_who_changed_what(epe_action, client):
+    epe = epe_action.owners.get()
+    anna = _officer("anna", epe)
+    client.force_login(anna)
+    url = reverse("admin:actions_action_change", args=[epe_action.pk])
+    client.post(url, _form_data(epe_action, title="Nieuwe titel"))
+    latest = epe_action.history.latest()
+    assert latest.history_user == anna
+    assert latest.history_type == "~"
+    delta = latest.diff_against(latest.prev_record)
+    assert ("title", "Pva cybercrime", "Nieuwe titel") in [
+        (c.field, c.old, c.new) for c in delta.changes
+    ]
+    history_page = client.get(reverse("admin:actions_action_history", args=[epe_action.pk]))
+    assert history_page.status_code == 200
+    assert "anna" in history_page.content.decode()
+
+
+@pytest.mark.parametrize(
+    "factory_name",
+    ["PlanFactory", "PriorityFactory", "AgreementFactory", "ActionFactory",
+     "ProgressUpdateFactory", "MeetingFactory", "IndicatorFactory", "MeasurementFactory"],
+)
+def test_create_change_delete_are_all_in_the_history(factory_name):
+    from . import factories
+
+    obj = getattr(factories, factory_name)()
+    model = type(obj)
+    field = {"PlanFactory": "title", "PriorityFactory": "title", "AgreementFactory": "text",
+             "ActionFactory": "title", "ProgressUpdateFactory": "text",
+             "MeetingFactory": "notes", "IndicatorFactory": "name",
+             "MeasurementFactory": "note"}[factory_name]
+    obj = model.objects.get(pk=obj.pk)
+    setattr(obj, field, "gewijzigd")
+    obj.save()
+    pk = obj.pk
+    if factory_name == "ProgressUpdateFactory":
+        obj.delete()
+    elif factory_name != "MeasurementFactory":
+        model.objects.filter(pk=pk).delete()
+    types = list(model.history.filter(**{model._meta.pk.attname: pk}).order_by(
+        "history_date").values_list("history_type", flat=True))
+    expected = ["+", "~"] if factory_name == "MeasurementFactory" else ["+", "~", "-"]
+    assert types[: len(expected)] == expected if factory_name != "ProgressUpdateFactory" else (
+        types[0] == "+" and types[-1] == "-"
+    )
+
+
+def test_beheerder_can_revert_a_change(epe_action, client):
+    admin = UserFactory(username="beheerder", is_staff=True, is_superuser=True)
+    epe_action = Action.objects.get(pk=epe_action.pk)
+    epe_action.title = "Verkeerd"
+    epe_action.save()
+    original = epe_action.history.earliest()
+    client.force_login(admin)
+    url = reverse("admin:actions_action_simple_history", args=[epe_action.pk, original.history_id])
+    page = client.get(url)
+    assert page.status_code == 200
+    data = _form_data(epe_action, title=original.title, version=Action.objects.get(pk=epe_action.pk).version)
+    assert client.post(url, data).status_code == 302
+    assert Action.objects.get(pk=epe_action.pk).title == "Pva cybercrime"
