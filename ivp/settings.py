@@ -202,6 +202,7 @@ LOGGING = {
     "loggers": {
         "ivp.security": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "axes": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "axes.apps": {"level": "WARNING"},
     },
 }
 

@@ -1,0 +1,123 @@
+"""FilterSets shared by the dashboard pages and the API (one per model, as NetBox does).
+
+Every choice list is limited to what the requesting user may see, so a filter never
+reveals the name of another municipality's plan.
+"""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from policies.models import Organisation, Plan, Priority
+
+from .models import Action, Meeting, ProgressUpdate, Status
+
+
+def _visible(model):
+    def queryset(request):
+        user = getattr(request, "user", None)
+        if user is None:
+            return model.objects.none()
+        return model.objects.visible_to(user)
+
+    return queryset
+
+
+class ActionFilterSet(django_filters.FilterSet):
+    """Filters on actions: ?plan=&municipality=&owner=&priority=&status=&deadline_after=..."""
+
+    plan = django_filters.ModelChoiceFilter(
+        field_name="priority__plan", queryset=_visible(Plan), label=_("plan")
+    )
+    municipality = django_filters.ModelChoiceFilter(
+        field_name="priority__plan__municipalities",
+        queryset=lambda request: Organisation.objects.municipalities(),
+        label=_("municipality"),
+        distinct=True,
+    )
+    owner = django_filters.ModelChoiceFilter(
+        field_name="owners",
+        queryset=lambda request: Organisation.objects.all(),
+        label=_("owner (trekker)"),
+        distinct=True,
+    )
+    priority = django_filters.ModelChoiceFilter(
+        method="filter_priority", queryset=_visible(Priority), label=_("priority")
+    )
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, label=_("status"))
+    # One range filter; its query parameters are deadline_after and deadline_before.
+    deadline = django_filters.DateFromToRangeFilter(label=_("deadline"))
+    meeting = django_filters.ModelChoiceFilter(
+        field_name="meetings", queryset=_visible(Meeting), label=_("meeting")
+    )
+    unplanned = django_filters.BooleanFilter(label=_("unplanned"))
+    q = django_filters.CharFilter(method="filter_text", label=_("search"))
+
+    class Meta:
+        model = Action
+        fields = [
+            "plan",
+            "municipality",
+            "owner",
+            "priority",
+            "status",
+            "deadline",
+            "meeting",
+            "unplanned",
+            "q",
+        ]
+
+    def filter_priority(self, queryset, name, value):
+        """A priority includes its sub-priorities (1 includes 1.1 and 1.2)."""
+        if not value:
+            return queryset
+        ids = {value.pk}
+        frontier = {value.pk}
+        while frontier:
+            frontier = set(
+                Priority.objects.filter(parent__in=frontier).values_list("pk", flat=True)
+            ) - ids
+            ids |= frontier
+        return queryset.filter(priority__in=ids)
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(title__icontains=value)
+            | Q(description__icontains=value)
+            | Q(item__icontains=value)
+            | Q(owner_role__icontains=value)
+            | Q(note__icontains=value)
+        )
+
+
+class ProgressUpdateFilterSet(django_filters.FilterSet):
+    plan = django_filters.ModelChoiceFilter(
+        field_name="action__priority__plan", queryset=_visible(Plan), label=_("plan")
+    )
+    action = django_filters.ModelChoiceFilter(queryset=_visible(Action), label=_("action"))
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, label=_("status"))
+    date = django_filters.DateFromToRangeFilter(label=_("date"))
+
+    class Meta:
+        model = ProgressUpdate
+        fields = ["plan", "action", "status", "date"]
+
+
+class MeetingFilterSet(django_filters.FilterSet):
+    plan = django_filters.ModelChoiceFilter(
+        field_name="plans", queryset=_visible(Plan), label=_("plan")
+    )
+    municipality = django_filters.ModelChoiceFilter(
+        field_name="municipalities",
+        queryset=lambda request: Organisation.objects.municipalities(),
+        label=_("municipality"),
+    )
+    body = django_filters.ChoiceFilter(choices=Meeting.Body.choices, label=_("body"))
+    date = django_filters.DateFromToRangeFilter(label=_("date"))
+
+    class Meta:
+        model = Meeting
+        fields = ["plan", "municipality", "body", "date"]

@@ -1,0 +1,86 @@
+"""FilterSets for policy objects, shared by the pages and the API."""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .models import Agreement, Indicator, Measurement, Organisation, Plan, Priority
+
+
+def _visible_plans(request):
+    user = getattr(request, "user", None)
+    return Plan.objects.visible_to(user) if user is not None else Plan.objects.none()
+
+
+class OrganisationFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_text", label=_("search"))
+
+    class Meta:
+        model = Organisation
+        fields = ["kind", "cbs_code", "q"]
+
+    def filter_text(self, queryset, name, value):
+        return queryset.filter(Q(name__icontains=value) | Q(cbs_code__iexact=value))
+
+
+class PlanFilterSet(django_filters.FilterSet):
+    municipality = django_filters.ModelChoiceFilter(
+        field_name="municipalities",
+        queryset=lambda request: Organisation.objects.municipalities(),
+        label=_("municipality"),
+    )
+    year = django_filters.NumberFilter(method="filter_year", label=_("year"))
+    q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", label=_("search"))
+
+    class Meta:
+        model = Plan
+        fields = ["kind", "status", "municipality", "year", "q"]
+
+    def filter_year(self, queryset, name, value):
+        return queryset.filter(start_year__lte=value, end_year__gte=value)
+
+
+class PriorityFilterSet(django_filters.FilterSet):
+    plan = django_filters.ModelChoiceFilter(queryset=_visible_plans, label=_("plan"))
+
+    class Meta:
+        model = Priority
+        fields = ["plan", "kind", "parent"]
+
+
+class AgreementFilterSet(django_filters.FilterSet):
+    plan = django_filters.ModelChoiceFilter(
+        field_name="priority__plan", queryset=_visible_plans, label=_("plan")
+    )
+    owner = django_filters.ModelChoiceFilter(
+        field_name="owners",
+        queryset=lambda request: Organisation.objects.all(),
+        label=_("owner"),
+        distinct=True,
+    )
+    q = django_filters.CharFilter(method="filter_text", label=_("search"))
+
+    class Meta:
+        model = Agreement
+        fields = ["plan", "priority", "owner", "q"]
+
+    def filter_text(self, queryset, name, value):
+        return queryset.filter(Q(text__icontains=value) | Q(expected_result__icontains=value))
+
+
+class IndicatorFilterSet(django_filters.FilterSet):
+    plan = django_filters.ModelChoiceFilter(queryset=_visible_plans, label=_("plan"))
+
+    class Meta:
+        model = Indicator
+        fields = ["plan", "priority", "source"]
+
+
+class MeasurementFilterSet(django_filters.FilterSet):
+    plan = django_filters.ModelChoiceFilter(
+        field_name="indicator__plan", queryset=_visible_plans, label=_("plan")
+    )
+
+    class Meta:
+        model = Measurement
+        fields = ["plan", "indicator", "year", "period_type", "provisional"]
