@@ -1,10 +1,12 @@
 """Admin plumbing that routes every admin page through the permission rule (ivp/access.py)."""
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from . import access
-from .versioning import VersionedFormMixin, VersionedModel
+from .versioning import StaleVersion, VersionedFormMixin, VersionedModel
 
 NOT_ALLOWED = _(
     "You may not save this here: it belongs to a plan or action of another organisation."
@@ -32,6 +34,15 @@ class ScopedAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return request.user.has_perm(_perm(self.opts, "delete"), obj)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except StaleVersion as exc:
+            # A row edited inline (an action inside its priority) was changed meanwhile by
+            # someone else. The admin's transaction is rolled back: nothing was half-saved.
+            messages.error(request, str(exc))
+            return redirect(request.get_full_path())
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -89,6 +100,19 @@ class ScopedInlineMixin:
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if issubclass(self.model, VersionedModel) and "version" not in fields:
+            fields = [*fields, "version"]  # hidden: detects rows changed meanwhile
+        return fields
+
+    def get_formset(self, request, obj=None, **kwargs):
+        if issubclass(self.model, VersionedModel):
+            kwargs["form"] = type(
+                f"Versioned{self.form.__name__}", (VersionedFormMixin, self.form), {}
+            )
+        return super().get_formset(request, obj, **kwargs)
 
     def _parent_changeable(self, request, obj):
         if obj is None:

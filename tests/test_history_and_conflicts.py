@@ -159,3 +159,45 @@ def test_beheerder_can_revert_a_change(epe_action, client):
     data = _form_data(epe_action, title=original.title, version=Action.objects.get(pk=epe_action.pk).version)
     assert client.post(url, data).status_code == 302
     assert Action.objects.get(pk=epe_action.pk).title == "Pva cybercrime"
+
+
+def test_stale_inline_row_is_refused_without_saving_anything(client):
+    """An action edited inline on its priority, changed meanwhile by someone else."""
+    admin_user = UserFactory(username="beheerder", is_staff=True, is_superuser=True)
+    priority = PriorityFactory(title="Jeugd")
+    action = ActionFactory(priority=priority, title="Origineel")
+    url = reverse("admin:policies_priority_change", args=[priority.pk])
+    client.force_login(admin_user)
+    form = client.get(url).context["adminform"].form
+    data = {
+        "plan": priority.plan_id,
+        "code": priority.code,
+        "position": 0,
+        "title": "Jeugd en veiligheid",
+        "kind": "priority",
+        "version": form.initial["version"],
+        "agreements-TOTAL_FORMS": 0,
+        "agreements-INITIAL_FORMS": 0,
+        "actions-TOTAL_FORMS": 1,
+        "actions-INITIAL_FORMS": 1,
+        "actions-0-id": action.pk,
+        "actions-0-priority": priority.pk,
+        "actions-0-title": "Inline gewijzigd",
+        "actions-0-deadline": "17-6-2021",
+        "actions-0-deadline_precision": "day",
+        "actions-0-position": 0,
+        "actions-0-version": action.version,
+        "results-TOTAL_FORMS": 0,
+        "results-INITIAL_FORMS": 0,
+    }
+    # Meanwhile someone else saves the action.
+    other = Action.objects.get(pk=action.pk)
+    other.title = "Door een ander gewijzigd"
+    other.save()
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "nadat u begon met bewerken" in response.content.decode()
+    assert "Inline gewijzigd" in response.content.decode()  # the input is kept
+    assert Action.objects.get(pk=action.pk).title == "Door een ander gewijzigd"
+    priority.refresh_from_db()
+    assert priority.title == "Jeugd"  # the whole save was rolled back
