@@ -1,0 +1,71 @@
+"""API resources for actions, progress updates and meetings.
+
+Filters: the shared FilterSets of actions/filtersets.py.
+"""
+
+import django_filters
+from django.db import transaction
+from django.db.models import OuterRef, Prefetch, Subquery
+from django.utils.translation import gettext_lazy as _
+from rest_framework import filters
+
+from actions import filtersets
+from actions.models import Action, Meeting, ProgressUpdate
+from policies.api.base import ScopedModelViewSet
+
+from . import serializers
+
+
+class ActionFilterSet(filtersets.ActionFilterSet):
+    """The pages' action filters; the free-text one is called `search` in the API."""
+
+    search = django_filters.CharFilter(method="filter_text", label=_("search"))
+
+
+def latest_progress_prefetch():
+    """Only each action's latest update: one query for the page, not one per row."""
+    latest = ProgressUpdate.objects.filter(action=OuterRef("action")).order_by(
+        "-date", "-id"
+    )
+    return Prefetch(
+        "progress_updates",
+        queryset=ProgressUpdate.objects.filter(pk=Subquery(latest.values("pk")[:1])),
+        to_attr="latest_progress_list",
+    )
+
+
+class ActionViewSet(ScopedModelViewSet):
+    """Actions with owners, plan and latest progress; status follows progress."""
+
+    queryset = Action.objects.with_list_relations().prefetch_related(
+        "partners", "meetings", latest_progress_prefetch()
+    )
+    serializer_class = serializers.ActionSerializer
+    filterset_class = ActionFilterSet
+    ordering_fields = ["id", "deadline", "status", "title", "position", "updated_at"]
+
+
+class ProgressUpdateViewSet(ScopedModelViewSet):
+    """Dated progress on an action; the latest one sets the action's status."""
+
+    queryset = ProgressUpdate.objects.all()
+    serializer_class = serializers.ProgressUpdateSerializer
+    filterset_class = filtersets.ProgressUpdateFilterSet
+    filter_backends = [*ScopedModelViewSet.filter_backends, filters.SearchFilter]
+    search_fields = ["text"]
+    ordering_fields = ["id", "date", "status"]
+
+    def perform_create(self, serializer):
+        with transaction.atomic():
+            serializer.save(author=self.request.user)
+
+
+class MeetingViewSet(ScopedModelViewSet):
+    """Driehoek and other meetings at which progress is reported."""
+
+    queryset = Meeting.objects.prefetch_related("municipalities", "plans")
+    serializer_class = serializers.MeetingSerializer
+    filterset_class = filtersets.MeetingFilterSet
+    filter_backends = [*ScopedModelViewSet.filter_backends, filters.SearchFilter]
+    search_fields = ["title", "notes", "decisions"]
+    ordering_fields = ["id", "date", "body"]

@@ -1,0 +1,271 @@
+"""What every API resource shares: the permission rule, validation, error answers.
+
+It lives here (policies is the app every other app builds on) so that actions/api only
+declares its serializers and viewsets. Nothing here decides who may do what: that is
+ivp/access.py, asked through `visible_to`, `has_perm` and `may_save`, exactly as the
+admin asks it (ivp/admin.py).
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError, RestrictedError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import (
+    exceptions,
+    filters,
+    permissions,
+    serializers,
+    status,
+    viewsets,
+)
+from rest_framework.settings import api_settings
+from rest_framework.views import set_rollback
+
+from ivp import access
+from ivp.admin import NOT_ALLOWED
+from ivp.versioning import StaleVersion, VersionedModel, conflict_message
+
+VERBS = {
+    "GET": access.VIEW,
+    "HEAD": access.VIEW,
+    "OPTIONS": access.VIEW,
+    "POST": access.ADD,
+    "PUT": access.CHANGE,
+    "PATCH": access.CHANGE,
+    "DELETE": access.DELETE,
+}
+
+
+def perm_name(model, verb: str) -> str:
+    return f"{model._meta.app_label}.{verb}_{model._meta.model_name}"
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("This object was changed by someone else.")
+    default_code = "conflict"
+
+
+def api_conflict_message(instance, since_version: int) -> str:
+    """The admin's conflict message (who changed what), with the advice an API client
+    needs instead of the form's ("your input is still in the form")."""
+    message = conflict_message(instance, since_version)
+    current = (
+        type(instance)
+        ._base_manager.filter(pk=instance.pk)
+        .values_list("version", flat=True)
+    ).first()
+    # The same source string as ivp/versioning.py; should it ever change, the message
+    # simply keeps the form's wording.
+    form_advice = gettext(
+        "Your input is still in the form: check it against the change and save again "
+        "to apply it (version %(version)s)."
+    ) % {"version": current}
+    api_advice = gettext(
+        "Nothing was saved. Check your change against this one and send it again with "
+        "version %(version)s."
+    ) % {"version": current}
+    return message.replace(form_advice, api_advice)
+
+
+class PreconditionFailed(Conflict):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_code = "precondition_failed"
+
+
+def if_match_version(request) -> int | None:
+    """The version in an If-Match header ("3" or W/"3", as our ETag), if any."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header or header == "*":
+        return None
+    value = header.removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise PreconditionFailed(
+            _("If-Match must hold the version of the object, as its ETag gives it.")
+        )
+    return int(value)
+
+
+class RulePermission(permissions.BasePermission):
+    """has_perm of the one rule: model level per request, object level per object."""
+
+    message = NOT_ALLOWED
+
+    def has_permission(self, request, view):
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        if (view.lookup_url_kwarg or view.lookup_field) in view.kwargs:
+            # One object: decided per object, after get_object() has answered 404 for
+            # what the user may not see (a refusal must not reveal that it exists).
+            return True
+        return user.has_perm(perm_name(view.queryset.model, VERBS[request.method]))
+
+    def has_object_permission(self, request, view, obj):
+        return request.user.has_perm(perm_name(type(obj), VERBS[request.method]), obj)
+
+
+def drf_errors(error: DjangoValidationError):
+    """A model ValidationError as DRF's {field: [messages]}; whole-object errors under
+    non_field_errors, as DRF itself reports them."""
+    if hasattr(error, "error_dict"):
+        key = api_settings.NON_FIELD_ERRORS_KEY
+        return {
+            (key if field == "__all__" else field): messages
+            for field, messages in error.message_dict.items()
+        }
+    return {api_settings.NON_FIELD_ERRORS_KEY: error.messages}
+
+
+class ScopedModelSerializer(serializers.ModelSerializer):
+    """Related choices limited to what the user sees; the model's own validation (clean,
+    constraints) run before saving; a save is refused where the admin refuses it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is None:
+            return
+        for field in self.fields.values():
+            child = getattr(field, "child_relation", field)
+            queryset = getattr(child, "queryset", None)
+            if queryset is not None and hasattr(queryset, "visible_to"):
+                child.queryset = queryset.visible_to(request.user)
+
+    class Meta:
+        # Constraint validators of DRF would duplicate (in English wording) what the
+        # model's full_clean() says with the constraint's own Dutch message.
+        validators = []
+
+    def _m2m_names(self):
+        return {f.name for f in self.Meta.model._meta.many_to_many}
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        model = self.Meta.model
+        m2m_names = self._m2m_names()
+        instance = self.instance
+        if instance is not None:
+            self._check_version(instance, attrs.get("version"))
+            if isinstance(instance, VersionedModel):
+                header = if_match_version(self.context["request"])
+                if header is not None:
+                    self._check_version(instance, header, exception=PreconditionFailed)
+            candidate = model._base_manager.get(pk=instance.pk)
+        else:
+            candidate = model()
+        for name, value in attrs.items():
+            if name not in m2m_names:
+                setattr(candidate, name, value)
+        if isinstance(candidate, VersionedModel) and instance is not None:
+            candidate.version = instance.version
+        try:
+            candidate.full_clean(validate_unique=True, validate_constraints=True)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(drf_errors(error)) from error
+
+        def m2m(name):
+            if name in attrs:
+                return attrs[name]
+            if instance is not None and name in m2m_names:
+                return list(getattr(instance, name).all())
+            return ()
+
+        user = self.context["request"].user
+        if not access.may_save(
+            user,
+            candidate,
+            owners=m2m("owners"),
+            municipalities=m2m("municipalities"),
+            plans=m2m("plans"),
+        ):
+            raise exceptions.PermissionDenied(NOT_ALLOWED)
+        return attrs
+
+    def _check_version(self, instance, submitted, *, exception=Conflict):
+        if not isinstance(instance, VersionedModel) or submitted is None:
+            return
+        current = (
+            type(instance)
+            ._base_manager.filter(pk=instance.pk)
+            .values_list("version", flat=True)
+        ).first()
+        if current is not None and submitted != current:
+            raise exception(api_conflict_message(instance, submitted))
+
+
+def version_field():
+    return serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text=_(
+            "The version you started from. Send it back when changing: if someone saved "
+            "in the meantime, the change is refused with 409."
+        ),
+    )
+
+
+class ScopedModelViewSet(viewsets.ModelViewSet):
+    """A resource under the permission rule: unseen objects are 404, writes checked."""
+
+    permission_classes = [RulePermission]
+    filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
+    ordering_fields: list[str] = ["id"]
+
+    def get_queryset(self):
+        return self.queryset.visible_to(self.request.user)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # One versioned object: its version is its ETag, for If-Match on the next write.
+        data = getattr(response, "data", None)
+        if (
+            self.detail
+            and response.status_code == 200
+            and isinstance(data, dict)
+            and isinstance(data.get("version"), int)
+        ):
+            response["ETag"] = f'"{data["version"]}"'
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    def perform_create(self, serializer):
+        # Several rows at once (the object and its many-to-many links): all or nothing.
+        with transaction.atomic():
+            serializer.save()
+
+    def perform_update(self, serializer):
+        with transaction.atomic():
+            serializer.save()
+
+    def perform_destroy(self, instance):
+        with transaction.atomic():
+            instance.delete()
+
+    def handle_exception(self, exc):
+        if isinstance(exc, (ProtectedError, RestrictedError)):
+            blockers = getattr(exc, "protected_objects", None) or exc.restricted_objects
+            names = sorted({str(obj._meta.verbose_name_plural) for obj in blockers})
+            exc = Conflict(
+                _(
+                    "This cannot be deleted: other data depends on it (%(what)s). "
+                    "Delete or move that first."
+                )
+                % {"what": ", ".join(names)}
+            )
+        elif isinstance(exc, StaleVersion):
+            exc = Conflict(str(exc))
+        elif isinstance(exc, DjangoValidationError):
+            exc = serializers.ValidationError(drf_errors(exc))
+        elif isinstance(exc, IntegrityError):
+            exc = serializers.ValidationError(
+                {
+                    api_settings.NON_FIELD_ERRORS_KEY: [
+                        _("This cannot be saved: it conflicts with other data.")
+                    ]
+                }
+            )
+        response = super().handle_exception(exc)
+        if response.status_code >= 400:
+            set_rollback()
+        return response

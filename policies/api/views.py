@@ -1,0 +1,99 @@
+"""API resources of this app: organisations, plans, priorities, agreements,
+indicators and measurements.
+
+Filters are the shared FilterSets of policies/filtersets.py; the API only adds `search`
+as the name of their free-text filter (`q` on the pages).
+"""
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+from rest_framework import filters
+
+from policies import filtersets
+from policies.models import (
+    Agreement,
+    Indicator,
+    Measurement,
+    Organisation,
+    Plan,
+    Priority,
+)
+
+from . import serializers
+from .base import ScopedModelViewSet
+
+
+class OrganisationFilterSet(filtersets.OrganisationFilterSet):
+    search = django_filters.CharFilter(method="filter_text", label=_("search"))
+
+
+class PlanFilterSet(filtersets.PlanFilterSet):
+    search = django_filters.CharFilter(
+        field_name="title", lookup_expr="icontains", label=_("search")
+    )
+
+
+class AgreementFilterSet(filtersets.AgreementFilterSet):
+    search = django_filters.CharFilter(method="filter_text", label=_("search"))
+
+
+class OrganisationViewSet(ScopedModelViewSet):
+    """Municipalities and partner organisations (reference data: everyone sees them)."""
+
+    queryset = Organisation.objects.all()
+    serializer_class = serializers.OrganisationSerializer
+    filterset_class = OrganisationFilterSet
+    ordering_fields = ["id", "name", "kind", "cbs_code"]
+
+
+class PlanViewSet(ScopedModelViewSet):
+    """Plans: IVPs, yearly programmes, regional strategies and progress reports."""
+
+    queryset = Plan.objects.prefetch_related("municipalities", "partners")
+    serializer_class = serializers.PlanSerializer
+    filterset_class = PlanFilterSet
+    ordering_fields = ["id", "title", "start_year", "end_year", "kind", "status"]
+
+
+class PriorityViewSet(ScopedModelViewSet):
+    """Priorities (themes, speerpunten) of a plan, sub-priorities below their parent."""
+
+    queryset = Priority.objects.prefetch_related("safety_fields")
+    serializer_class = serializers.PrioritySerializer
+    filterset_class = filtersets.PriorityFilterSet
+    filter_backends = [*ScopedModelViewSet.filter_backends, filters.SearchFilter]
+    search_fields = ["title", "code", "objective", "description"]
+    ordering_fields = ["id", "sort_key", "position", "title"]
+
+
+class AgreementViewSet(ScopedModelViewSet):
+    """Agreements (afspraken) under a priority, with owners and partners."""
+
+    queryset = Agreement.objects.select_related("priority__plan").prefetch_related(
+        "owners", "partners"
+    )
+    serializer_class = serializers.AgreementSerializer
+    filterset_class = AgreementFilterSet
+    ordering_fields = ["id", "position", "planning"]
+
+
+class IndicatorViewSet(ScopedModelViewSet):
+    """Indicators a plan steers on, with their baseline."""
+
+    queryset = Indicator.objects.all()
+    serializer_class = serializers.IndicatorSerializer
+    filterset_class = filtersets.IndicatorFilterSet
+    filter_backends = [*ScopedModelViewSet.filter_backends, filters.SearchFilter]
+    search_fields = ["name", "area", "description"]
+    ordering_fields = ["id", "name", "source"]
+
+
+class MeasurementViewSet(ScopedModelViewSet):
+    """Values of an indicator per year, quarter or month."""
+
+    queryset = Measurement.objects.all()
+    serializer_class = serializers.MeasurementSerializer
+    filterset_class = filtersets.MeasurementFilterSet
+    filter_backends = [*ScopedModelViewSet.filter_backends, filters.SearchFilter]
+    search_fields = ["note"]
+    ordering_fields = ["id", "year", "period_type", "period_number", "value"]
