@@ -1,0 +1,435 @@
+"""Charts as SVG markup, rendered on the server.
+
+The same string goes into an HTML page and into a WeasyPrint PDF, so the charts use no
+JavaScript, no outside URLs, no CSS classes and no style attributes (the page's
+Content-Security-Policy and the PDF renderer both accept plain presentation attributes).
+Each chart is `role="img"` with an `aria-label` that says the numbers in words, and a
+`<title>` for a tooltip; the pages add a data table next to the indicator charts.
+
+Colours meet WCAG 2.1 non-text contrast (3:1 against white) and are told apart by the
+text alternative, never by colour alone.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from decimal import Decimal
+from html import escape
+
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+from actions.models import Status
+
+# Order of the segments in a status bar: finished work first, as the driehoek reads it.
+STATUS_ORDER = (
+    Status.DONE,
+    Status.CONTINUOUS,
+    Status.ONGOING,
+    Status.AT_RISK,
+    Status.NOT_STARTED,
+    Status.CANCELLED,
+)
+# NL Design System-like colours; each has at least 3:1 contrast with white.
+STATUS_COLOURS = {
+    Status.DONE: "#2b7a3d",
+    Status.CONTINUOUS: "#1c6b75",
+    Status.ONGOING: "#1e5eb0",
+    Status.AT_RISK: "#b3261e",
+    Status.NOT_STARTED: "#6b6b6b",
+    Status.CANCELLED: "#3d3d3d",
+}
+INK = "#1a1a1a"
+BASELINE_COLOUR = "#595959"
+TARGET_COLOUR = "#2b7a3d"
+LINE_COLOUR = "#1e5eb0"
+
+
+def _attr(value) -> str:
+    return escape(str(value), quote=True)
+
+
+def _num(value) -> str:
+    """A number in the active language (Dutch: decimal comma), without trailing zeros."""
+    if value is None:
+        return "–"
+    value = Decimal(value)
+    if not value.is_finite():
+        return str(value)
+    places = max(0, -value.normalize().as_tuple().exponent)
+    return formats.number_format(value, decimal_pos=min(places, 2), use_l10n=True)
+
+
+def status_bar_svg(counts: dict[str, int], *, title: str, width: int = 320) -> str:
+    """A horizontal stacked bar of actions per status, with the numbers as its label.
+
+    `counts` maps Status values to numbers; statuses missing from it count as zero.
+    """
+    total = sum(int(counts.get(s, 0) or 0) for s in STATUS_ORDER)
+    parts = [
+        f"{int(counts.get(s, 0) or 0)} {Status(s).label}"
+        for s in STATUS_ORDER
+        if counts.get(s)
+    ]
+    if total:
+        label = _("%(title)s: %(total)s actions, of which %(parts)s") % {
+            "title": title,
+            "total": total,
+            "parts": ", ".join(parts),
+        }
+    else:
+        label = _("%(title)s: no actions") % {"title": title}
+    height = 20
+    out = [
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="ivp-chart ivp-status-bar" '
+            f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+            f'aria-label="{_attr(label)}">'
+        ),
+        f"<title>{escape(label)}</title>",
+        (
+            f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff" '
+            f'stroke="{INK}" stroke-width="1"/>'
+        ),
+    ]
+    x = 0.0
+    for status in STATUS_ORDER:
+        n = int(counts.get(status, 0) or 0)
+        if not n:
+            continue
+        w = width * n / total
+        out.append(
+            f'<rect x="{x:.2f}" y="0" width="{w:.2f}" height="{height}" '
+            f'fill="{STATUS_COLOURS[status]}"><title>{escape(Status(status).label)}: {n}'
+            "</title></rect>"
+        )
+        # Separate touching segments with a white line so they do not depend on hue.
+        if x > 0:
+            out.append(
+                f'<line x1="{x:.2f}" y1="0" x2="{x:.2f}" y2="{height}" stroke="#ffffff" '
+                'stroke-width="2"/>'
+            )
+        if w >= 18:
+            out.append(
+                f'<text x="{x + w / 2:.2f}" y="14" font-size="11" font-family="sans-serif" '
+                f'text-anchor="middle" fill="#ffffff" aria-hidden="true">{n}</text>'
+            )
+        x += w
+    out.append("</svg>")
+    return "".join(out)
+
+
+# --- indicators ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Point:
+    label: str
+    order: float  # position on the time axis (year + fraction)
+    value: Decimal
+    provisional: bool
+
+
+@dataclass(frozen=True)
+class TargetLine:
+    year: int
+    value: Decimal
+    is_final: bool
+    label: str
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Where an indicator stands: its latest value compared with its baseline and target."""
+
+    on_track: bool | None  # None: no measurement or nothing to compare with
+    latest: Point | None
+    target: TargetLine | None
+    reason: str
+
+    @property
+    def label(self) -> str:
+        if self.on_track is None:
+            return _("unknown")
+        return _("on track") if self.on_track else _("off track")
+
+
+def _points(indicator) -> list[Point]:
+    points = []
+    for m in indicator.measurements.all():
+        if m.period_type == "quarter":
+            order = m.year + (m.period_number - 0.5) / 4
+        elif m.period_type == "month":
+            order = m.year + (m.period_number - 0.5) / 12
+        else:
+            order = m.year + 0.5
+        points.append(Point(m.period_label, order, Decimal(m.value), m.provisional))
+    points.sort(key=lambda p: p.order)
+    return points
+
+
+def _value_in(points: list[Point], indicator, year: int) -> Decimal | None:
+    """The indicator's value over a year: its yearly measurement, else its baseline."""
+    for p in points:
+        if p.label == str(year):
+            return p.value
+    if indicator.baseline_year == year and indicator.baseline_value is not None:
+        return Decimal(indicator.baseline_value)
+    return None
+
+
+def target_lines(indicator, points: list[Point] | None = None) -> list[TargetLine]:
+    """The indicator's targets as absolute values (a relative target needs its reference)."""
+    points = _points(indicator) if points is None else points
+    lines = []
+    for target in indicator.targets.all():
+        if target.kind == "relative":
+            reference = _value_in(points, indicator, target.reference_year)
+            if reference is None:
+                continue
+            value = reference * (1 + Decimal(target.value) / 100)
+        else:
+            value = Decimal(target.value)
+        lines.append(
+            TargetLine(
+                year=target.year,
+                value=value,
+                is_final=target.is_final,
+                label=_("target %(year)s: %(value)s")
+                % {"year": target.year, "value": _num(value)},
+            )
+        )
+    lines.sort(key=lambda t: t.year)
+    return lines
+
+
+def _better_or_equal(indicator, value: Decimal, than: Decimal) -> bool:
+    return value <= than if indicator.direction == "lower" else value >= than
+
+
+def assess_indicator(indicator) -> Assessment:
+    """On or off track: compare the latest value with the path from baseline to target.
+
+    Reached the target: on track. Otherwise, with a baseline, the expected value for the
+    latest year lies on the straight line from baseline to the target; at least as good
+    (lower or higher, as the indicator says) is on track. Without a target: better than
+    the baseline is on track.
+    """
+    points = _points(indicator)
+    if not points:
+        return Assessment(None, None, None, _("No measurements yet."))
+    latest = points[-1]
+    targets = target_lines(indicator, points)
+    year = int(latest.order)
+    target = next(
+        (t for t in targets if t.year >= year), targets[-1] if targets else None
+    )
+    baseline = indicator.baseline_value
+    if target is not None:
+        if _better_or_equal(indicator, latest.value, target.value):
+            return Assessment(True, latest, target, _("The target has been reached."))
+        if (
+            baseline is not None
+            and indicator.baseline_year
+            and target.year > indicator.baseline_year
+        ):
+            share = min(
+                1,
+                max(
+                    0,
+                    (latest.order - indicator.baseline_year - 0.5)
+                    / (target.year - indicator.baseline_year),
+                ),
+            )
+            expected = Decimal(baseline) + (target.value - Decimal(baseline)) * Decimal(
+                str(share)
+            )
+            on_track = _better_or_equal(indicator, latest.value, expected)
+            return Assessment(
+                on_track,
+                latest,
+                target,
+                _("Expected by now on the way from baseline to target: %(value)s.")
+                % {"value": _num(expected)},
+            )
+        return Assessment(False, latest, target, _("The target has not been reached."))
+    if baseline is not None:
+        on_track = _better_or_equal(indicator, latest.value, Decimal(baseline))
+        return Assessment(
+            on_track,
+            latest,
+            None,
+            _("Better than the baseline.")
+            if on_track
+            else _("Not better than the baseline."),
+        )
+    return Assessment(None, latest, None, _("No baseline or target to compare with."))
+
+
+def indicator_text(indicator, assessment: Assessment | None = None) -> str:
+    """The chart's text alternative: every number the chart shows, in a sentence."""
+    assessment = assessment or assess_indicator(indicator)
+    points = _points(indicator)
+    unit = f" {indicator.unit}" if indicator.unit else ""
+    sentences = [
+        f"{indicator.name} ({indicator.get_direction_display()}).",
+    ]
+    if indicator.baseline_value is not None:
+        # Built from parts: the catalogue tool cannot clear a fuzzy python-format entry.
+        sentences.append(
+            "{} {}{}{}.".format(
+                _("Baseline"),
+                _num(indicator.baseline_value),
+                unit,
+                f" ({indicator.baseline_year})" if indicator.baseline_year else "",
+            )
+        )
+    lines = target_lines(indicator, points)
+    if lines:
+        sentences.append(
+            _("Targets: %(targets)s.") % {"targets": "; ".join(t.label for t in lines)}
+        )
+    if points:
+        sentences.append(
+            _("Measurements: %(values)s.")
+            % {
+                "values": "; ".join(
+                    "{} {}{}".format(
+                        p.label,
+                        _num(p.value),
+                        " ({})".format(_("provisional")) if p.provisional else "",
+                    )
+                    for p in points
+                )
+            }
+        )
+    else:
+        sentences.append(_("No measurements yet."))
+    sentences.append(f"{assessment.label.capitalize()}: {assessment.reason}")
+    return " ".join(sentences)
+
+
+def indicator_chart_svg(indicator, *, width: int = 480, height: int = 220) -> str:
+    """A line chart of an indicator's measurements with baseline and target lines.
+
+    Provisional values are drawn as open circles on a dashed segment and marked "v".
+    Expects `measurements` and `targets` prefetched when drawing many indicators.
+    """
+    points = _points(indicator)
+    targets = target_lines(indicator, points)
+    assessment = assess_indicator(indicator)
+    label = indicator_text(indicator, assessment)
+    left, right, top, bottom = 56, 16, 14, 34
+    plot_w, plot_h = width - left - right, height - top - bottom
+
+    values = [p.value for p in points] + [t.value for t in targets]
+    if indicator.baseline_value is not None:
+        values.append(Decimal(indicator.baseline_value))
+    years = [p.order for p in points] + [t.year + 0.5 for t in targets]
+    if indicator.baseline_year:
+        years.append(indicator.baseline_year + 0.5)
+
+    out = [
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="ivp-chart ivp-indicator-chart" '
+            f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+            f'aria-label="{_attr(label)}">'
+        ),
+        f"<title>{escape(indicator.name)}</title>",
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
+    ]
+    if not values:
+        out.append(
+            f'<text x="{width / 2}" y="{height / 2}" font-size="13" font-family="sans-serif" '
+            f'text-anchor="middle" fill="{INK}" aria-hidden="true">'
+            f"{escape(_('No measurements yet.'))}</text></svg>"
+        )
+        return "".join(out)
+
+    low, high = float(min(values)), float(max(values))
+    if low == high:
+        low, high = low - 1, high + 1
+    pad = (high - low) * 0.1
+    low = 0.0 if low >= 0 and low - pad < 0 else low - pad
+    high += pad
+    first, last = (min(years) - 0.5, max(years) + 0.5) if years else (0, 1)
+    if last - first < 1:
+        last = first + 1
+
+    def sx(order: float) -> float:
+        return left + (order - first) / (last - first) * plot_w
+
+    def sy(value) -> float:
+        return top + plot_h - (float(value) - low) / (high - low) * plot_h
+
+    font = 'font-family="sans-serif" font-size="11"'
+    # Axes and a few value ticks.
+    out.append(
+        f'<g aria-hidden="true"><line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" '
+        f'stroke="{INK}"/><line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" '
+        f'y2="{top + plot_h}" stroke="{INK}"/>'
+    )
+    for i in range(5):
+        v = low + (high - low) * i / 4
+        y = sy(v)
+        out.append(
+            f'<line x1="{left - 4}" y1="{y:.1f}" x2="{left}" y2="{y:.1f}" stroke="{INK}"/>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" {font} text-anchor="end" fill="{INK}">'
+            f"{escape(_num(Decimal(str(round(v, 2)))))}</text>"
+        )
+    year_range = range(int(first + 0.5), int(last - 0.5) + 1)
+    step = max(1, len(year_range) // 8 + (1 if len(year_range) % 8 else 0))
+    for year in list(year_range)[::step]:
+        x = sx(year + 0.5)
+        out.append(
+            f'<text x="{x:.1f}" y="{top + plot_h + 16}" {font} text-anchor="middle" '
+            f'fill="{INK}">{year}</text>'
+        )
+    out.append("</g>")
+
+    # Baseline and targets: horizontal reference lines with their own words.
+    if indicator.baseline_value is not None:
+        y = sy(indicator.baseline_value)
+        out.append(
+            f'<g aria-hidden="true"><line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" '
+            f'y2="{y:.1f}" stroke="{BASELINE_COLOUR}" stroke-dasharray="2 3"/>'
+            f'<text x="{left + plot_w}" y="{y - 3:.1f}" {font} text-anchor="end" '
+            f'fill="{BASELINE_COLOUR}">{escape(_("baseline"))}</text></g>'
+        )
+    for t in targets:
+        y = sy(t.value)
+        out.append(
+            f'<g aria-hidden="true"><line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" '
+            f'y2="{y:.1f}" stroke="{TARGET_COLOUR}" stroke-dasharray="8 4"/>'
+            f'<text x="{left + 4}" y="{y - 3:.1f}" {font} fill="{TARGET_COLOUR}">'
+            f"{escape(t.label)}</text></g>"
+        )
+
+    # The measurements: solid between final values, dashed towards a provisional one.
+    out.append('<g aria-hidden="true">')
+    for a, b in itertools.pairwise(points):
+        dash = ' stroke-dasharray="4 3"' if a.provisional or b.provisional else ""
+        out.append(
+            f'<line x1="{sx(a.order):.1f}" y1="{sy(a.value):.1f}" x2="{sx(b.order):.1f}" '
+            f'y2="{sy(b.value):.1f}" stroke="{LINE_COLOUR}" stroke-width="2"{dash}/>'
+        )
+    for p in points:
+        x, y = sx(p.order), sy(p.value)
+        fill = "#ffffff" if p.provisional else LINE_COLOUR
+        tip = "{}: {}{}".format(
+            p.label,
+            _num(p.value),
+            " ({})".format(_("provisional")) if p.provisional else "",
+        )
+        out.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{fill}" stroke="{LINE_COLOUR}" '
+            f'stroke-width="2"><title>{escape(tip)}</title></circle>'
+        )
+        if p.provisional:
+            out.append(
+                f'<text x="{x + 6:.1f}" y="{y - 6:.1f}" {font} fill="{INK}">'
+                f"{escape(_('provisional'))}</text>"
+            )
+    out.append("</g></svg>")
+    return "".join(out)

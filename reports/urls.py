@@ -1,0 +1,17 @@
+"""The driehoek dashboard pages (namespace "reports"); "/" is the start page."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("plannen/<int:pk>/", views.plan_dashboard, name="plan"),
+    path("plannen/<int:pk>/acties/", views.plan_actions_list, name="plan_actions"),
+    path("overleggen/<int:pk>/", views.meeting_detail, name="meeting"),
+    path("organisaties/<int:pk>/", views.organisation_detail, name="organisation"),
+    path("acties/", views.actions_list, name="actions"),
+    path("acties/<int:pk>/", views.action_detail, name="action"),
+]

@@ -1,0 +1,844 @@
+"""The driehoek dashboard: start page, plan dashboard, meeting agenda, organisation, action.
+
+Function views, one style. Every object comes from `Model.objects.visible_to(user)`, so what
+a user may not see answers 404. Every list states its select_related / prefetch_related /
+annotate; counts are computed in the database. tests/test_pages_*.py pin each page's query
+count with 20 and with 500 actions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django import forms
+from django.apps import apps
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import CharField, Count, DateField, OuterRef, Q, Subquery
+from django.shortcuts import get_object_or_404, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import formats, timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
+
+from actions.exports import actions_dataset, dataset_response
+from actions.filtersets import ActionFilterSet
+from actions.models import CLOSED_STATUSES, Action, Meeting, ProgressUpdate, Status
+from policies.models import Agreement, Indicator, Organisation, Plan, Priority
+
+from .charts import STATUS_ORDER, assess_indicator, indicator_chart_svg, status_bar_svg
+
+ACTIONS_PER_PAGE = 50
+# Rows per list on the plan dashboard and the organisation page; the rest is linked.
+DASHBOARD_LIST_LIMIT = 25
+
+
+# --- periods -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """A quarter (quarter 1-4) or a whole year (quarter None)."""
+
+    year: int
+    quarter: int | None = None
+
+    @property
+    def start(self) -> dt.date:
+        return dt.date(self.year, 3 * self.quarter - 2 if self.quarter else 1, 1)
+
+    @property
+    def end(self) -> dt.date:
+        if not self.quarter or self.quarter == 4:
+            return dt.date(self.year, 12, 31)
+        return dt.date(self.year, 3 * self.quarter + 1, 1) - dt.timedelta(days=1)
+
+    def next(self) -> Period:
+        if self.quarter is None:
+            return Period(self.year + 1)
+        if self.quarter == 4:
+            return Period(self.year + 1, 1)
+        return Period(self.year, self.quarter + 1)
+
+    def previous(self) -> Period:
+        if self.quarter is None:
+            return Period(self.year - 1)
+        if self.quarter == 1:
+            return Period(self.year - 1, 4)
+        return Period(self.year, self.quarter - 1)
+
+    def __str__(self):
+        if self.quarter:
+            return pgettext("quarter", "Q%(quarter)s %(year)s") % {
+                "quarter": self.quarter,
+                "year": self.year,
+            }
+        return str(self.year)
+
+    def query(self) -> str:
+        if self.quarter:
+            return f"periode=kwartaal&jaar={self.year}&kwartaal={self.quarter}"
+        return f"periode=jaar&jaar={self.year}"
+
+
+class PeriodForm(forms.Form):
+    """The dashboard's period: ?periode=kwartaal&jaar=2021&kwartaal=2, or ?periode=jaar&jaar=2021."""
+
+    periode = forms.ChoiceField(
+        label=_("Period"),
+        choices=[("kwartaal", _("quarter")), ("jaar", _("year"))],
+        required=False,
+    )
+    jaar = forms.IntegerField(
+        label=_("Year"), min_value=1990, max_value=2100, required=False
+    )
+    kwartaal = forms.TypedChoiceField(
+        label=_("Quarter"),
+        choices=[(str(q), str(q)) for q in range(1, 5)],
+        coerce=int,
+        required=False,
+    )
+
+
+def default_period(plan: Plan, today: dt.date) -> Period:
+    """The quarter of today while the plan runs; else its last (or first) quarter."""
+    if today.year > plan.end_year:
+        return Period(plan.end_year, 4)
+    if today.year < plan.start_year:
+        return Period(plan.start_year, 1)
+    return Period(today.year, (today.month - 1) // 3 + 1)
+
+
+def chosen_period(form: PeriodForm, plan: Plan, today: dt.date) -> Period:
+    default = default_period(plan, today)
+    if not form.is_valid():
+        return default
+    data = form.cleaned_data
+    year = data["jaar"] or default.year
+    if data["periode"] == "jaar":
+        return Period(year)
+    return Period(
+        year, data["kwartaal"] or (default.quarter if year == default.year else 1)
+    )
+
+
+# --- shared helpers ------------------------------------------------------------------
+
+
+def status_aggregates(prefix: str = "") -> dict:
+    """Count(...) per status (n_done, n_ongoing, ...) plus n_total, for annotate/aggregate."""
+    counts = {
+        f"n_{status}": Count(
+            f"{prefix}pk", filter=Q(**{f"{prefix}status": status}), distinct=True
+        )
+        for status in Status.values
+    }
+    counts["n_total"] = Count(f"{prefix}pk", distinct=True)
+    return counts
+
+
+def counts_of(row) -> dict[str, int]:
+    """The per-status numbers from an annotated object or an aggregate dict."""
+    get = row.get if isinstance(row, dict) else lambda key: getattr(row, key)
+    return {status: get(f"n_{status}") or 0 for status in Status.values}
+
+
+def status_summary(counts: dict[str, int]) -> list[tuple[str, str, int]]:
+    """(status value, label, number) in reading order, leaving out zeros."""
+    return [
+        (s, Status(s).label, counts.get(s, 0)) for s in STATUS_ORDER if counts.get(s)
+    ]
+
+
+def capped(
+    queryset, filters: dict, *, total: int | None = None, limit: int | None = None
+) -> dict:
+    """The first `limit` rows of a list, its total, and the filter query showing them all.
+
+    A dashboard list of a large plan stays short (and the page fast); the rest is one
+    click away on the filtered actions page. Pass `total` when an aggregate already
+    counted it, to save the COUNT query.
+    """
+    limit = limit or DASHBOARD_LIST_LIMIT
+    return {
+        "actions": list(queryset[:limit]),
+        "total": queryset.count() if total is None else total,
+        "query": urlencode(filters, doseq=True),
+    }
+
+
+def pdf_url(name: str, *args) -> str | None:
+    """The PDF reports live in reports/pdf_urls.py; show a link only when it exists."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def latest_progress_annotations() -> dict:
+    """The latest progress update's date, status and text, as subqueries (one query total)."""
+    latest = ProgressUpdate.objects.filter(action=OuterRef("pk")).order_by(
+        "-date", "-id"
+    )
+    return {
+        "latest_date": Subquery(latest.values("date")[:1], output_field=DateField()),
+        "latest_status": Subquery(
+            latest.values("status")[:1], output_field=CharField()
+        ),
+        "latest_text": Subquery(latest.values("text")[:1], output_field=CharField()),
+    }
+
+
+def plan_actions(user, plan):
+    return Action.objects.visible_to(user).for_plan(plan)
+
+
+# --- start page ----------------------------------------------------------------------
+
+
+@login_required
+def home(request):
+    """The plans the user may see, each with its period, municipalities and status line."""
+    today = timezone.localdate()
+    prefix = "priorities__actions__"
+    plans = (
+        Plan.objects.visible_to(request.user)
+        .prefetch_related("municipalities", "partners")
+        .annotate(
+            **status_aggregates(prefix),
+            n_overdue=Count(
+                f"{prefix}pk",
+                filter=Q(**{f"{prefix}deadline__lt": today})
+                & ~Q(**{f"{prefix}status__in": CLOSED_STATUSES}),
+                distinct=True,
+            ),
+        )
+        .order_by("-end_year", "title")
+    )
+    rows = []
+    for plan in plans:
+        counts = counts_of(plan)
+        rows.append(
+            {
+                "plan": plan,
+                "summary": status_summary(counts),
+                "bar": mark_safe(status_bar_svg(counts, title=plan.title)),
+            }
+        )
+    return render(request, "reports/home.html", {"rows": rows, "today": today})
+
+
+# --- plan dashboard ------------------------------------------------------------------
+
+
+def priority_rows(user, plan) -> list[dict]:
+    """Each priority with its own counts plus those of its sub-priorities, in tree order.
+
+    The database counts per priority (one query); adding children's numbers to their
+    parent is a sum over already-aggregated rows, not a count in Python.
+    """
+    priorities = list(
+        Priority.objects.visible_to(user)
+        .filter(plan=plan)
+        .annotate(**status_aggregates("actions__"))
+        .order_by("sort_key", "position", "id")
+    )
+    children = defaultdict(list)
+    for priority in priorities:
+        children[priority.parent_id].append(priority)
+
+    rows = []
+
+    def walk(priority, depth):
+        own = counts_of(priority)
+        row = {"priority": priority, "depth": depth, "counts": dict(own)}
+        rows.append(row)
+        for child in children.get(priority.pk, []):
+            child_counts = walk(child, depth + 1)
+            for status, n in child_counts.items():
+                row["counts"][status] += n
+        return row["counts"]
+
+    for top in children.get(None, []):
+        walk(top, 0)
+    for row in rows:
+        row["total"] = sum(row["counts"].values())
+        row["bar"] = mark_safe(
+            status_bar_svg(row["counts"], title=str(row["priority"]))
+        )
+    return [row for row in rows if row["total"] or row["depth"] == 0]
+
+
+@login_required
+def plan_dashboard(request, pk):
+    plan = get_object_or_404(
+        Plan.objects.visible_to(request.user).prefetch_related(
+            "municipalities", "partners"
+        ),
+        pk=pk,
+    )
+    today = timezone.localdate()
+    form = PeriodForm(request.GET or None)
+    period = chosen_period(form, plan, today)
+    upcoming = period.next()
+    # "Late" as of the end of the chosen period, or today when that is still ahead.
+    on = min(today, period.end + dt.timedelta(days=1))
+
+    # Each list's condition, counted in the one aggregate query and listed (cut short)
+    # below. Late is ActionQuerySet.overdue(on=on): open, with a deadline before `on`.
+    conditions = {
+        "overdue": Q(deadline__lt=on) & ~Q(status__in=CLOSED_STATUSES),
+        "due_now": Q(deadline__range=(period.start, period.end)),
+        "due_next": Q(deadline__range=(upcoming.start, upcoming.end)),
+        "unplanned": Q(unplanned=True)
+        & (
+            Q(added_on__range=(period.start, period.end))
+            | Q(added_on__isnull=True, deadline__range=(period.start, period.end))
+        ),
+    }
+    actions = plan_actions(request.user, plan)
+    totals = actions.aggregate(
+        **status_aggregates(),
+        **{f"n_{name}": Count("pk", filter=q) for name, q in conditions.items()},
+    )
+    counts = counts_of(totals)
+    listed = actions.with_list_relations().order_by(
+        "deadline", "priority__sort_key", "id"
+    )
+    open_statuses = [s for s in Status.values if s not in CLOSED_STATUSES]
+    links = {
+        "overdue": {
+            "deadline_before": on - dt.timedelta(days=1),
+            "status": open_statuses,
+        },
+        "due_now": {"deadline_after": period.start, "deadline_before": period.end},
+        "due_next": {"deadline_after": upcoming.start, "deadline_before": upcoming.end},
+        "unplanned": {"unplanned": "true"},
+    }
+    lists = {
+        name: capped(listed.filter(q), links[name], total=totals[f"n_{name}"])
+        for name, q in conditions.items()
+    }
+
+    meetings = list(
+        Meeting.objects.visible_to(request.user)
+        .filter(plans=plan)
+        .annotate(
+            n_items=Count(
+                "actions", filter=Q(actions__priority__plan=plan), distinct=True
+            )
+        )
+        .order_by("date", "id")
+    )
+    next_meeting = next((m for m in meetings if m.date >= today), None)
+
+    indicators = []
+    for indicator in (
+        Indicator.objects.visible_to(request.user)
+        .filter(plan=plan)
+        .prefetch_related("measurements", "targets")
+        .order_by("name")
+    ):
+        indicators.append(
+            {
+                "indicator": indicator,
+                "assessment": assess_indicator(indicator),
+                "chart": mark_safe(indicator_chart_svg(indicator)),
+            }
+        )
+
+    years = list(range(plan.start_year, plan.end_year + 1))
+    return render(
+        request,
+        "reports/plan_dashboard.html",
+        {
+            "plan": plan,
+            "form": form,
+            "period": period,
+            "period_label": str(period),
+            "upcoming": upcoming,
+            "previous_query": period.previous().query(),
+            "next_query": upcoming.query(),
+            "years": years,
+            "on": on,
+            "counts": status_summary(counts),
+            "total": totals["n_total"],
+            "n_overdue": totals["n_overdue"],
+            "bar": mark_safe(status_bar_svg(counts, title=plan.title)),
+            "priority_rows": priority_rows(request.user, plan),
+            **lists,
+            "meetings": meetings,
+            "next_meeting": next_meeting,
+            "indicators": indicators,
+            "pdf_quarterly": pdf_url("pdf:quarterly", plan.pk),
+            "pdf_annual": pdf_url("pdf:annual", plan.pk, period.year),
+        },
+    )
+
+
+# --- actions of a plan, filtered -----------------------------------------------------
+
+
+def narrow_choices(filterset: ActionFilterSet, plan: Plan) -> None:
+    """Within one plan, offer only that plan's priorities, owners and meetings.
+
+    The FilterSet is the shared one (actions/filtersets.py); only the choice lists are
+    narrowed here. The plan is fixed by the URL, and "municipality" (a municipality of
+    the plan) would select all or nothing within one plan, so both are left out: which
+    municipality carries an action is the owner filter.
+    """
+    filterset.filters.pop("plan", None)
+    filterset.filters.pop("municipality", None)
+    filterset.filters["priority"].queryset = Priority.objects.filter(
+        plan=plan
+    ).order_by("sort_key", "position", "id")
+    filterset.filters["owner"].queryset = Organisation.objects.filter(
+        pk__in=Action.objects.for_plan(plan).values("owners")
+    ).order_by("name")
+    filterset.filters["meeting"].queryset = Meeting.objects.filter(plans=plan).order_by(
+        "date"
+    )
+
+
+def actions_page(request, plan: Plan | None):
+    """The filtered, paginated list of actions: of one plan, or of every visible plan."""
+    if plan is None:
+        queryset = Action.objects.visible_to(request.user).order_by(
+            "priority__plan__title", "priority__sort_key", "position", "id"
+        )
+    else:
+        queryset = plan_actions(request.user, plan).order_by(
+            "priority__sort_key", "position", "id"
+        )
+    filterset = ActionFilterSet(
+        request.GET or None,
+        queryset=queryset.with_list_relations().annotate(
+            **latest_progress_annotations()
+        ),
+        request=request,
+    )
+    if plan is not None:
+        narrow_choices(filterset, plan)
+    form = filterset.form
+    form.fields["status"].widget = forms.CheckboxSelectMultiple(
+        choices=form.fields["status"].choices
+    )
+    form.fields["unplanned"].widget = forms.Select(
+        choices=[
+            ("", _("all")),
+            ("true", _("only unplanned")),
+            ("false", _("only planned")),
+        ]
+    )
+    if not filterset.is_bound:
+        queryset = filterset.queryset
+    elif filterset.is_valid():
+        queryset = filterset.qs
+    else:
+        # Show nothing rather than a list the user did not ask for; the form says why.
+        queryset = filterset.queryset.none()
+    export = request.GET.get("export")
+    if export in ("xlsx", "csv"):
+        # The same selection as on screen, as a spreadsheet (Dutch headers, import layout).
+        return dataset_response(
+            actions_dataset(queryset),
+            basename=plan.slug if plan else "acties",
+            file_format=export,
+        )
+    page = Paginator(queryset, ACTIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "reports/plan_actions.html",
+        {
+            "plan": plan,
+            "filterset": filterset,
+            "form": form,
+            "page": page,
+            "today": timezone.localdate(),
+            "filtered": filterset.is_bound,
+        },
+    )
+
+
+@login_required
+def plan_actions_list(request, pk):
+    plan = get_object_or_404(Plan.objects.visible_to(request.user), pk=pk)
+    return actions_page(request, plan)
+
+
+@login_required
+def actions_list(request):
+    """All actions the user may see, across plans, with every filter of the FilterSet."""
+    return actions_page(request, None)
+
+
+# --- meeting: agenda and matrix ------------------------------------------------------
+
+
+def agenda_groups(actions) -> list[dict]:
+    """Actions grouped by who carries them: one owner, or several together.
+
+    An action that six municipalities carry together appears once, under all six, as the
+    Veluwe-Noord agenda lists it, instead of six times. Single municipalities come first,
+    then other single owners (the police), then shared actions, then those without owner.
+    """
+    groups: dict[tuple, dict] = {}
+    for action in actions:
+        owners = tuple(sorted(action.owners.all(), key=lambda o: o.name))
+        key = tuple(o.pk for o in owners)
+        groups.setdefault(key, {"owners": owners, "actions": []})["actions"].append(
+            action
+        )
+
+    def order(group):
+        owners = group["owners"]
+        if not owners:
+            return (3, "")
+        if len(owners) > 1:
+            return (2, owners[0].name, len(owners))
+        return (
+            0 if owners[0].kind == Organisation.Kind.MUNICIPALITY else 1,
+            owners[0].name,
+        )
+
+    for group in groups.values():
+        group["names"] = ", ".join(o.name for o in group["owners"])
+    return sorted(groups.values(), key=order)
+
+
+def meeting_matrix(user, plan: Plan, current: Meeting | None = None) -> dict:
+    """The plan's organisations × meetings with the number of agenda items in each cell.
+
+    Rows: the plan's municipalities, its police partners, and any other owner with items;
+    columns: the plan's meetings. Totals count distinct actions, so an action that two
+    municipalities carry counts once in its column's total.
+    """
+    meetings = list(
+        Meeting.objects.visible_to(user).filter(plans=plan).order_by("date", "id")
+    )
+    through = Action.meetings.through.objects.filter(
+        meeting__in=[m.pk for m in meetings],
+        action__in=plan_actions(user, plan).values("pk"),
+    )
+    cells = {
+        (row["action__owners"], row["meeting_id"]): row["n"]
+        for row in through.values("action__owners", "meeting_id").annotate(
+            n=Count("action_id", distinct=True)
+        )
+    }
+    row_totals = {
+        row["action__owners"]: row["n"]
+        for row in through.values("action__owners").annotate(
+            n=Count("action_id", distinct=True)
+        )
+    }
+    column_totals = {
+        row["meeting_id"]: row["n"]
+        for row in through.values("meeting_id").annotate(
+            n=Count("action_id", distinct=True)
+        )
+    }
+    grand_total = through.aggregate(n=Count("action_id", distinct=True))["n"]
+
+    organisations = Organisation.objects.filter(
+        Q(pk__in=plan.municipalities.values("pk"))
+        | Q(pk__in=plan.partners.filter(kind=Organisation.Kind.POLICE).values("pk"))
+        | Q(pk__in=[pk for pk in row_totals if pk is not None])
+    ).order_by("name")
+    organisations = sorted(
+        organisations, key=lambda o: (o.kind != Organisation.Kind.MUNICIPALITY, o.name)
+    )
+    rows = [
+        {
+            "organisation": o,
+            "cells": [cells.get((o.pk, m.pk), 0) for m in meetings],
+            "total": row_totals.get(o.pk, 0),
+        }
+        for o in organisations
+    ]
+    if None in row_totals:
+        rows.append(
+            {
+                "organisation": None,
+                "cells": [cells.get((None, m.pk), 0) for m in meetings],
+                "total": row_totals[None],
+            }
+        )
+    return {
+        "plan": plan,
+        "meetings": meetings,
+        "rows": rows,
+        "column_totals": [column_totals.get(m.pk, 0) for m in meetings],
+        "grand_total": grand_total,
+        "current": current,
+    }
+
+
+@login_required
+def meeting_detail(request, pk):
+    meeting = get_object_or_404(
+        Meeting.objects.visible_to(request.user).prefetch_related("municipalities"),
+        pk=pk,
+    )
+    actions = (
+        Action.objects.visible_to(request.user)
+        .filter(meetings=meeting)
+        .with_list_relations()
+        .annotate(**latest_progress_annotations())
+        .order_by("priority__plan", "priority__sort_key", "position", "id")
+    )
+    plans = list(
+        Plan.objects.visible_to(request.user)
+        .filter(meetings=meeting)
+        .prefetch_related("municipalities", "partners")
+        .order_by("title")
+    )
+    return render(
+        request,
+        "reports/meeting.html",
+        {
+            "meeting": meeting,
+            "meeting_date": formats.date_format(meeting.date, "j F Y"),
+            "groups": agenda_groups(actions),
+            "n_actions": len(actions),
+            "plans": plans,
+            "matrices": [meeting_matrix(request.user, plan, meeting) for plan in plans],
+            "today": timezone.localdate(),
+            "pdf_agenda": pdf_url("pdf:agenda", meeting.pk),
+        },
+    )
+
+
+# --- organisation (municipality) -----------------------------------------------------
+
+
+@login_required
+def organisation_detail(request, pk):
+    """Everything one municipality (or the police team) carries across the plans it shares."""
+    organisation = get_object_or_404(
+        Organisation.objects.visible_to(request.user), pk=pk
+    )
+    today = timezone.localdate()
+    owned = Action.objects.visible_to(request.user).filter(owners=organisation)
+    plans = list(
+        Plan.objects.visible_to(request.user)
+        .filter(
+            Q(municipalities=organisation)
+            | Q(partners=organisation)
+            | Q(pk__in=owned.values("priority__plan"))
+        )
+        .distinct()
+        .order_by("-end_year", "title")
+    )
+    per_plan = {
+        row["priority__plan"]: row
+        for row in owned.values("priority__plan").annotate(
+            **status_aggregates(),
+            n_overdue=Count(
+                "pk",
+                filter=Q(deadline__lt=today) & ~Q(status__in=CLOSED_STATUSES),
+                distinct=True,
+            ),
+        )
+    }
+    plan_rows = []
+    for plan in plans:
+        row = per_plan.get(plan.pk, {})
+        counts = {s: row.get(f"n_{s}", 0) for s in Status.values}
+        plan_rows.append(
+            {
+                "plan": plan,
+                "total": row.get("n_total", 0),
+                "overdue": row.get("n_overdue", 0),
+                "summary": status_summary(counts),
+                "bar": mark_safe(status_bar_svg(counts, title=plan.title)),
+            }
+        )
+    listed = (
+        owned.with_list_relations()
+        .annotate(**latest_progress_annotations())
+        .order_by("priority__plan__title", "deadline", "priority__sort_key", "id")
+    )
+    limit = 2 * DASHBOARD_LIST_LIMIT
+    # Totals: sums of the per-plan numbers the database already counted above.
+    actions = capped(
+        listed, {}, limit=limit, total=sum(r["n_total"] for r in per_plan.values())
+    )
+    overdue = capped(
+        listed.overdue(on=today),
+        {},
+        limit=limit,
+        total=sum(r["n_overdue"] for r in per_plan.values()),
+    )
+    meetings = list(
+        Meeting.objects.visible_to(request.user)
+        .filter(Q(municipalities=organisation) | Q(actions__in=owned.values("pk")))
+        .filter(date__gte=today)
+        .distinct()
+        .order_by("date")[:5]
+    )
+    return render(
+        request,
+        "reports/organisation.html",
+        {
+            "organisation": organisation,
+            "plan_rows": plan_rows,
+            "actions": actions,
+            "overdue": overdue,
+            "meetings": meetings,
+            "today": today,
+        },
+    )
+
+
+# --- action --------------------------------------------------------------------------
+
+HIDDEN_HISTORY_FIELDS = {"version", "updated_at", "created_at", "position"}
+HISTORY_LIMIT = 50
+
+
+def history_entries(action) -> list[dict]:
+    """The action's recorded changes (django-simple-history), newest first, with the diff.
+
+    Plain fields come from diff_against; the three many-to-many fields are compared here
+    from one query per field for all shown records, instead of diff_against's two queries
+    per field per record.
+    """
+    records = list(
+        action.history.select_related("history_user").order_by(
+            "-history_date", "-history_id"
+        )[: HISTORY_LIMIT + 1]
+    )
+    m2m_fields = {"owners": Organisation, "partners": Organisation, "meetings": Meeting}
+    history_model = type(action).history.model
+    sets: dict[str, dict[int, frozenset]] = {}
+    names: dict[str, dict] = {}
+    for field_name, target in m2m_fields.items():
+        through = apps.get_model(
+            history_model._meta.app_label, f"{history_model.__name__}_{field_name}"
+        )
+        target_field = next(
+            f.name
+            for f in through._meta.fields
+            if f.is_relation and f.related_model is target
+        )
+        by_record = defaultdict(set)
+        for history_id, target_id in through.objects.filter(
+            history__in=[r.history_id for r in records]
+        ).values_list("history_id", f"{target_field}_id"):
+            by_record[history_id].add(target_id)
+        sets[field_name] = {
+            r.history_id: frozenset(by_record[r.history_id]) for r in records
+        }
+    all_orgs = set().union(
+        *(s for f in ("owners", "partners") for s in sets[f].values()), set()
+    )
+    all_meetings = set().union(*sets["meetings"].values(), set())
+    names["owners"] = names["partners"] = Organisation.objects.in_bulk(all_orgs)
+    names["meetings"] = Meeting.objects.in_bulk(all_meetings)
+
+    fk_ids = defaultdict(set)
+    for record in records:
+        fk_ids["priority"].add(record.priority_id)
+        fk_ids["agreement"].add(record.agreement_id)
+    # A priority or agreement an action ever pointed to lies in the action's own plan.
+    plan_id = action.priority.plan_id
+    fk_objects = {
+        "priority": Priority.objects.filter(plan_id=plan_id).in_bulk(
+            [i for i in fk_ids["priority"] if i]
+        ),
+        "agreement": Agreement.objects.filter(priority__plan_id=plan_id).in_bulk(
+            [i for i in fk_ids["agreement"] if i]
+        ),
+    }
+
+    meta = type(action)._meta
+
+    def show(field_name, value):
+        if value in (None, ""):
+            return "–"
+        field = meta.get_field(field_name)
+        if field.choices:
+            return dict(field.flatchoices).get(value, value)
+        if field_name in fk_objects:
+            obj = fk_objects[field_name].get(value)
+            return str(obj) if obj else "–"
+        if isinstance(value, dt.date):
+            return formats.date_format(value, "DATE_FORMAT")
+        if isinstance(value, bool):
+            return _("yes") if value else _("no")
+        return str(value)
+
+    entries = []
+    for newer, older in zip(records, records[1:] + [None]):
+        if len(entries) == HISTORY_LIMIT:
+            break
+        changes = []
+        if older is not None:
+            delta = newer.diff_against(
+                older, excluded_fields=HIDDEN_HISTORY_FIELDS | set(m2m_fields)
+            )
+            for change in delta.changes:
+                changes.append(
+                    {
+                        "field": meta.get_field(change.field).verbose_name,
+                        "old": show(change.field, change.old),
+                        "new": show(change.field, change.new),
+                    }
+                )
+            for field_name in m2m_fields:
+                before = sets[field_name][older.history_id]
+                after = sets[field_name][newer.history_id]
+                if before != after:
+                    changes.append(
+                        {
+                            "field": meta.get_field(field_name).verbose_name,
+                            "old": ", ".join(
+                                sorted(
+                                    str(names[field_name][i])
+                                    for i in before
+                                    if i in names[field_name]
+                                )
+                            )
+                            or "–",
+                            "new": ", ".join(
+                                sorted(
+                                    str(names[field_name][i])
+                                    for i in after
+                                    if i in names[field_name]
+                                )
+                            )
+                            or "–",
+                        }
+                    )
+            if not changes:
+                continue
+        entries.append({"record": newer, "changes": changes})
+    return entries
+
+
+@login_required
+def action_detail(request, pk):
+    action = get_object_or_404(
+        Action.objects.visible_to(request.user)
+        .select_related("priority__plan", "priority__parent", "agreement")
+        .prefetch_related("owners", "partners", "meetings"),
+        pk=pk,
+    )
+    return render(
+        request,
+        "reports/action.html",
+        {
+            "action": action,
+            "plan": action.priority.plan,
+            "updates": list(action.progress_updates.order_by("-date", "-id")),
+            "history": history_entries(action),
+            "today": timezone.localdate(),
+            "overdue": action.is_overdue(),
+            "may_change": request.user.has_perm("actions.change_action", action),
+        },
+    )

@@ -1,0 +1,153 @@
+"""The actions of a plan, filtered with the shared ActionFilterSet; the filters live in
+the URL so a selection can be shared."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from actions.models import Status
+
+from .factories import PlanFactory, PriorityFactory, dashboard_actions, dashboard_plan
+
+pytestmark = pytest.mark.django_db
+
+MAX_QUERIES = 20
+
+
+@pytest.fixture
+def plan_and_reader():
+    plan, reader = dashboard_plan()
+    return plan, reader, dashboard_actions(plan, 30)
+
+
+def listed(response):
+    return {a.pk for a in response.context["page"].object_list}
+
+
+def test_filters_by_status_owner_priority_deadline_unplanned_and_text(
+    client, plan_and_reader
+):
+    plan, reader, actions = plan_and_reader
+    client.force_login(reader)
+    url = reverse("reports:plan_actions", args=[plan.pk])
+    owner = plan.municipalities.order_by("pk").first()
+    sub = plan.priorities.get(code="1.1")
+    top = plan.priorities.get(code="1")
+
+    response = client.get(url, {"status": [Status.DONE, Status.AT_RISK]})
+    assert listed(response) == {
+        a.pk for a in actions if a.status in ("done", "at_risk")
+    }
+    response = client.get(url, {"owner": owner.pk})
+    assert listed(response) == {a.pk for i, a in enumerate(actions) if i % 2 == 0}
+    # A priority includes its sub-priorities.
+    response = client.get(url, {"priority": top.pk})
+    assert listed(response) == {
+        a.pk
+        for a in actions
+        if a.priority_id in {top.pk, sub.pk, plan.priorities.get(code="1.2").pk}
+    }
+    response = client.get(
+        url, {"deadline_after": "2021-03-01", "deadline_before": "2021-05-31"}
+    )
+    assert listed(response) == {a.pk for a in actions if a.deadline.month in (3, 4, 5)}
+    response = client.get(url, {"unplanned": "true"})
+    assert listed(response) == {a.pk for a in actions if a.unplanned}
+    response = client.get(url, {"q": actions[7].title})
+    assert listed(response) == {actions[7].pk}
+
+
+def test_filter_state_is_in_the_url_and_kept_by_the_form(client, plan_and_reader):
+    plan, reader, _ = plan_and_reader
+    client.force_login(reader)
+    url = reverse("reports:plan_actions", args=[plan.pk])
+    html = client.get(url, {"status": "done", "q": "Actie"}).content.decode()
+    assert (
+        'value="done" checked' in html
+        or 'checked value="done"' in html
+        or ('value="done"' in html and "checked" in html)
+    )
+    assert 'value="Actie"' in html
+    assert "Het adres van deze pagina bewaart de filters" in html
+
+
+def test_bad_filter_input_gets_a_dutch_message(client, plan_and_reader):
+    plan, reader, _ = plan_and_reader
+    client.force_login(reader)
+    url = reverse("reports:plan_actions", args=[plan.pk])
+    response = client.get(url, {"deadline_after": "gisteren", "status": "onzin"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Sommige filters konden niet worden gebruikt" in html
+    assert "Voer een geldige datum in." in html
+
+
+def test_filter_choices_are_limited_to_the_plan(client, plan_and_reader):
+    plan, reader, _ = plan_and_reader
+    other_priority = PriorityFactory(
+        plan=PlanFactory(), title="Prioriteit van een ander plan"
+    )
+    client.force_login(reader)
+    html = client.get(reverse("reports:plan_actions", args=[plan.pk])).content.decode()
+    assert other_priority.title not in html
+    response = client.get(
+        reverse("reports:plan_actions", args=[plan.pk]), {"priority": other_priority.pk}
+    )
+    assert listed(response) == set()
+    assert response.context["form"].errors
+
+
+def test_actions_page_query_count_is_the_same_for_20_and_500_actions(client):
+    plan, reader = dashboard_plan()
+    client.force_login(reader)
+    url = reverse("reports:plan_actions", args=[plan.pk]) + "?status=ongoing"
+    dashboard_actions(plan, 20)
+    with CaptureQueriesContext(connection) as small:
+        client.get(url)
+    dashboard_actions(plan, 480)
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(url)
+    assert len(small) == len(large) <= MAX_QUERIES
+    assert response.context["page"].paginator.count == 200
+
+
+def test_all_actions_page_filters_across_plans_by_plan_and_municipality(client):
+    plan, reader = dashboard_plan()
+    actions = dashboard_actions(plan, 6)
+    second = PlanFactory(
+        title="Tweede plan", municipalities=[plan.municipalities.first()]
+    )
+    elsewhere = PriorityFactory(plan=second)
+    from .factories import ActionFactory
+
+    other = ActionFactory(priority=elsewhere, title="Actie in het tweede plan")
+    hidden = ActionFactory(title="Actie van een plan dat de lezer niet ziet")
+    client.force_login(reader)
+    url = reverse("reports:actions")
+    everything = listed(client.get(url))
+    assert everything == {a.pk for a in actions} | {other.pk}
+    assert hidden.pk not in everything
+    assert listed(client.get(url, {"plan": second.pk})) == {other.pk}
+    municipality = plan.municipalities.order_by("pk").last()  # only in the first plan
+    assert listed(client.get(url, {"municipality": municipality.pk})) == {
+        a.pk for a in actions
+    }
+    # A plan the reader may not see is not a choice: a Dutch error, no rows.
+    response = client.get(url, {"plan": hidden.priority.plan.pk})
+    assert listed(response) == set()
+    assert "Selecteer een geldige keuze" in response.content.decode()
+
+
+def test_all_actions_page_query_count_is_the_same_for_20_and_500_actions(client):
+    plan, reader = dashboard_plan()
+    client.force_login(reader)
+    url = reverse("reports:actions") + "?status=done&status=at_risk"
+    dashboard_actions(plan, 20)
+    with CaptureQueriesContext(connection) as small:
+        client.get(url)
+    dashboard_actions(plan, 480)
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(url)
+    assert len(small) == len(large) <= MAX_QUERIES
+    assert response.context["page"].paginator.count == 200
