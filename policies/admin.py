@@ -1,11 +1,19 @@
+import base64
+
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from simple_history.admin import SimpleHistoryAdmin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ivp.admin import ScopedAdminMixin, ScopedInlineMixin
 
+from actions.exports import actions_dataset, agreements_dataset, dataset_response
+from actions.imports import MAX_IMPORT_BYTES, ImportError_, programme_import
 from actions.models import Action
 
 from .models import (
@@ -93,6 +101,84 @@ class PlanAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("municipalities")
 
+    def get_urls(self):
+        own = [
+            path(
+                "<path:object_id>/import/",
+                self.admin_site.admin_view(self.import_view),
+                name="policies_plan_import",
+            ),
+            path(
+                "<path:object_id>/export/",
+                self.admin_site.admin_view(self.export_view),
+                name="policies_plan_export",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def export_view(self, request, object_id):
+        plan = get_object_or_404(self.get_queryset(request), pk=object_id)
+        file_format = "csv" if request.GET.get("format") == "csv" else "xlsx"
+        return dataset_response(
+            actions_dataset(Action.objects.for_plan(plan)),
+            basename=plan.slug,
+            file_format=file_format,
+        )
+
+    def import_view(self, request, object_id):
+        """Read a programme from a spreadsheet: preview first, save on confirmation."""
+        plan = get_object_or_404(self.get_queryset(request), pk=object_id)
+        if not self.has_change_permission(request, plan):
+            raise PermissionDenied
+        session_key = f"ivp-import-{plan.pk}"
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "plan": plan,
+            "title": _("Import actions"),
+            "max_mb": MAX_IMPORT_BYTES // 1024 // 1024,
+        }
+        if request.method == "POST":
+            step = request.POST.get("step")
+            if step == "preview" and "file" in request.FILES:
+                upload = request.FILES["file"]
+                if upload.size > MAX_IMPORT_BYTES:
+                    data = b"x" * (MAX_IMPORT_BYTES + 1)  # let the importer word the refusal
+                else:
+                    data = upload.read()
+                filename = upload.name
+            elif step == "confirm" and session_key in request.session:
+                stored = request.session[session_key]
+                data, filename = base64.b64decode(stored["data"]), stored["filename"]
+            else:
+                return redirect(request.path)
+            try:
+                preview = programme_import(
+                    plan=plan,
+                    data=data,
+                    filename=filename,
+                    user=request.user,
+                    create_organisations=bool(request.POST.get("create_organisations")),
+                    commit=step == "confirm",
+                )
+            except ImportError_ as exc:
+                context["error"] = str(exc)
+                return TemplateResponse(request, "admin/policies/plan/import.html", context)
+            if preview.saved:
+                request.session.pop(session_key, None)
+                messages.success(
+                    request,
+                    _("Imported: %(new)s new and %(changed)s changed actions.")
+                    % {"new": len(preview.creates), "changed": len(preview.updates)},
+                )
+                return redirect("admin:policies_plan_change", plan.pk)
+            request.session[session_key] = {
+                "data": base64.b64encode(data).decode(),
+                "filename": filename,
+            }
+            context.update(preview=preview, filename=filename)
+        return TemplateResponse(request, "admin/policies/plan/import.html", context)
+
     @admin.display(description=_("period"), ordering="start_year")
     def period(self, obj):
         return obj.period
@@ -168,6 +254,15 @@ class AgreementAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     search_fields = ["text", "expected_result", "priority__title"]
     autocomplete_fields = ["priority", "owners", "partners"]
     inlines = [AgreementResultInline]
+    actions = ["export_xlsx", "export_csv"]
+
+    @admin.action(description=_("Export selected agreements to Excel"))
+    def export_xlsx(self, request, queryset):
+        return dataset_response(agreements_dataset(queryset), basename="afspraken", file_format="xlsx")
+
+    @admin.action(description=_("Export selected agreements to CSV"))
+    def export_csv(self, request, queryset):
+        return dataset_response(agreements_dataset(queryset), basename="afspraken", file_format="csv")
 
     @admin.display(description=_("plan"), ordering="priority__plan__title")
     def plan(self, obj):

@@ -53,6 +53,27 @@ class Indicator(models.Model):
     area = models.CharField(
         _("area"), max_length=200, blank=True, help_text=_("The area the figures cover.")
     )
+    municipality = models.ForeignKey(
+        "policies.Organisation",
+        verbose_name=_("municipality"),
+        related_name="indicators",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        limit_choices_to={"kind": "municipality"},
+        help_text=_(
+            "For figures of one municipality; empty means the plan's municipalities together."
+        ),
+    )
+    source_code = models.CharField(
+        _("code in the source"),
+        max_length=50,
+        blank=True,
+        help_text=_(
+            "The series in the open data, e.g. the CBS crime type 1.1.1 "
+            "(diefstal/inbraak woning), so figures can be read in automatically."
+        ),
+    )
     direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices)
     baseline_value = models.DecimalField(
         _("baseline"), max_digits=14, decimal_places=4, null=True, blank=True
