@@ -8,7 +8,8 @@ from ivp.admin import ScopedAdminMixin, ScopedInlineMixin
 
 from policies.models import Organisation
 
-from .models import Action, Meeting, ProgressUpdate
+from .exports import actions_dataset, dataset_response, progress_dataset
+from .models import Action, Meeting, ProgressUpdate, ReminderItem, ReminderMail, ReminderSettings
 
 
 class MunicipalityFilter(admin.SimpleListFilter):
@@ -75,6 +76,7 @@ class ActionAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     autocomplete_fields = ["priority", "agreement", "owners", "partners", "meetings"]
     date_hierarchy = "deadline"
     inlines = [ProgressUpdateInline]
+    actions = ["export_xlsx", "export_csv"]
     fieldsets = [
         (None, {"fields": ["priority", "agreement", "item", "title", "description"]}),
         (
@@ -116,6 +118,14 @@ class ActionAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("owners")
+
+    @admin.action(description=_("Export selected actions to Excel"))
+    def export_xlsx(self, request, queryset):
+        return dataset_response(actions_dataset(queryset), basename="acties", file_format="xlsx")
+
+    @admin.action(description=_("Export selected actions to CSV"))
+    def export_csv(self, request, queryset):
+        return dataset_response(actions_dataset(queryset), basename="acties", file_format="csv")
 
     def get_readonly_fields(self, request, obj=None):
         # Once progress is reported, the status follows the latest update.
@@ -170,6 +180,15 @@ class ProgressUpdateAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     autocomplete_fields = ["action"]
     readonly_fields = ["author"]
     date_hierarchy = "date"
+    actions = ["export_xlsx", "export_csv"]
+
+    @admin.action(description=_("Export selected progress to Excel"))
+    def export_xlsx(self, request, queryset):
+        return dataset_response(progress_dataset(queryset), basename="voortgang", file_format="xlsx")
+
+    @admin.action(description=_("Export selected progress to CSV"))
+    def export_csv(self, request, queryset):
+        return dataset_response(progress_dataset(queryset), basename="voortgang", file_format="csv")
 
     def save_model(self, request, obj, form, change):
         if obj.author_id is None:
@@ -191,3 +210,37 @@ class MeetingAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     @admin.display(description=_("actions to report"), ordering="action_count")
     def action_count(self, obj):
         return obj.action_count
+
+
+@admin.register(ReminderSettings)
+class ReminderSettingsAdmin(admin.ModelAdmin):
+    list_display = ["user", "frequency"]
+    list_filter = ["frequency"]
+    search_fields = ["user__username"]
+    autocomplete_fields = ["user"]
+    exclude = ["feed_token"]
+
+
+class ReminderItemInline(admin.TabularInline):
+    model = ReminderItem
+    fields = ["action", "reason", "meeting"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(ReminderMail)
+class ReminderMailAdmin(admin.ModelAdmin):
+    """The log of sent reminder digests (read-only): who was asked what, when."""
+
+    list_display = ["date", "user", "sent_at"]
+    list_filter = ["date"]
+    search_fields = ["user__username"]
+    date_hierarchy = "date"
+    inlines = [ReminderItemInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -25,7 +25,13 @@ from django.db.models import Q
 DOMAIN_APPS = {"policies", "actions"}
 VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
 # Who belongs where is the beheerder's business.
-BEHEERDER_ONLY_MODELS = {"membership"}
+BEHEERDER_ONLY_MODELS = {
+    "membership",
+    "remindersettings",
+    "remindermail",
+    "reminderitem",
+    "progressround",
+}
 # Reference data: what others may do with it (officers add a missing partner organisation).
 REFERENCE_MODELS = {"organisation": {VIEW, ADD}, "safetyfield": {VIEW}}
 

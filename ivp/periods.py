@@ -77,3 +77,98 @@ def format_period(date: dt.date | None, precision: str) -> str:
     if precision == Precision.MONTH:
         return formats.date_format(date, "YEAR_MONTH_FORMAT")
     return formats.date_format(date, "DATE_FORMAT")
+
+
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("januari", "jan"),
+            ("februari", "feb"),
+            ("maart", "mrt"),
+            ("april", "apr"),
+            ("mei",),
+            ("juni", "jun"),
+            ("juli", "jul"),
+            ("augustus", "aug"),
+            ("september", "sep", "sept"),
+            ("oktober", "okt"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
+_NUMERIC_DATE = re.compile(r"\b(\d{1,2})-(\d{1,2})-(\d{4}|\d{2})\b")
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})\s+({_MONTH_RE})\b\.?(?:\s+(\d{{4}}))?", re.IGNORECASE)
+_MONTH_ONLY = re.compile(rf"\b({_MONTH_RE})\b\.?(?:\s+(\d{{4}}))?", re.IGNORECASE)
+_QUARTER = re.compile(r"\b(?:Q([1-4])|([1-4])e\s+kwartaal)\s*(\d{4})?\b", re.IGNORECASE)
+_YEAR = re.compile(r"\b(20\d{2}|19\d{2})\b")
+_CONTINUOUS = re.compile(r"\b(continu|doorlopend|structureel)\b", re.IGNORECASE)
+
+
+class TypedDeadline(tuple):
+    """(date or None, precision, continuous) read from what people type in a cell."""
+
+    __slots__ = ()
+
+    def __new__(cls, date, precision, continuous=False):
+        return super().__new__(cls, (date, precision, continuous))
+
+    date = property(lambda self: self[0])
+    precision = property(lambda self: self[1])
+    continuous = property(lambda self: self[2])
+
+
+def parse_typed_deadline(text: str, *, default_year: int) -> TypedDeadline:
+    """Read a deadline as people type it: "17 juni", "15-4-2021", "2021", "Q3 2021",
+    "continu proces", "11 november en 16 december" (the last date counts).
+
+    Returns TypedDeadline(None, DAY) when the text holds no date; raises ValueError for a
+    date that cannot exist ("31 juni", "30-2-2021").
+    """
+    text = (text or "").strip()
+    if not text:
+        return TypedDeadline(None, Precision.DAY)
+    candidates = []
+    for match in _ISO_DATE.finditer(text):
+        candidates.append(dt.date(*map(int, match.groups())))
+    for match in _NUMERIC_DATE.finditer(text):
+        day, month, year = (int(g) for g in match.groups())
+        year = year + 2000 if year < 100 else year
+        candidates.append(dt.date(year, month, day))
+    for match in _DAY_MONTH.finditer(text):
+        day, month, year = match.groups()
+        candidates.append(dt.date(int(year or default_year), MONTHS[month.lower()], int(day)))
+    if candidates:
+        return TypedDeadline(max(candidates), Precision.DAY)
+    quarter = _QUARTER.search(text)
+    if quarter:
+        number = int(quarter.group(1) or quarter.group(2))
+        year = int(quarter.group(3) or default_year)
+        return TypedDeadline(
+            end_of_month(year, QUARTER_END_MONTH[number]), Precision.QUARTER
+        )
+    months = list(_MONTH_ONLY.finditer(text))
+    if months:
+        last = months[-1]
+        year = int(last.group(2) or default_year)
+        return TypedDeadline(end_of_month(year, MONTHS[last.group(1).lower()]), Precision.MONTH)
+    years = _YEAR.findall(text)
+    if years:
+        return TypedDeadline(dt.date(int(years[0]), 12, 31), Precision.YEAR)
+    if _CONTINUOUS.search(text):
+        return TypedDeadline(None, Precision.DAY, continuous=True)
+    return TypedDeadline(None, Precision.DAY)
+
+
+def strip_deadline_words(text: str) -> str:
+    """What is left of a "wanneer af en trekker" cell once the dates are taken out."""
+    for pattern in (_ISO_DATE, _NUMERIC_DATE, _DAY_MONTH, _QUARTER, _MONTH_ONLY, _YEAR):
+        text = pattern.sub(" ", text)
+    text = _CONTINUOUS.sub(" ", text)
+    text = re.sub(r"\b(proces|eind|begin|medio|en|uiterlijk|voor|trekker)\b", " ", text, flags=re.I)
+    return re.sub(r"[\s/,.]+", " ", text).strip()

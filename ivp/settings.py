@@ -42,6 +42,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "axes",
     "csp",
@@ -131,6 +134,11 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# The NL Design System CSS comes from npm (package.json; `make install` runs npm ci), as
+# published: npm's postinstall puts the three files the pages use in one folder, because
+# the packages' dist folders also hold CSS whose url() targets are not shipped, which
+# collectstatic's manifest refuses.
+STATICFILES_DIRS = [("nlds", BASE_DIR / "node_modules" / ".ivp-static" / "nlds")]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -190,6 +198,35 @@ AXES_HTTP_RESPONSE_CODE = 429
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # API issue: scripts use a personal token, the browser its session (with CSRF).
+    # Token first, so that a request without credentials gets 401 with WWW-Authenticate.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "policies.api.pagination.Pagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "IVP-tracker API",
+    "DESCRIPTION": "Plans, priorities, agreements, actions, progress, meetings and "
+    "indicators of the integral safety policy. Authenticate with a session or with "
+    "'Authorization: Token <key>' (make one at /api/token/).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the drf-spectacular-sidecar package: nothing loads from elsewhere.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Several models have a "status" or "kind": one clear name per choice set.
+    "ENUM_NAME_OVERRIDES": {
+        "ActionStatusEnum": "actions.models.Status",
+        "PlanStatusEnum": "policies.models.Plan.Status",
+        "PlanKindEnum": "policies.models.Plan.Kind",
+        "PriorityKindEnum": "policies.models.Priority.Kind",
+        "OrganisationKindEnum": "policies.models.Organisation.Kind",
+        "PrecisionEnum": "ivp.periods.Precision",
+    },
 }
 
 LOGGING = {
@@ -203,8 +240,19 @@ LOGGING = {
         "ivp.security": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "axes": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "axes.apps": {"level": "WARNING"},
+        # WeasyPrint logs every layout step of every PDF report at INFO.
+        "weasyprint.progress": {"level": "WARNING"},
     },
 }
+
+# Mail (reminders). Development prints mail to the console; production sets EMAIL_URL,
+# e.g. smtp+tls://user:password@smtp.gemeente.nl:587.
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="IVP-tracker <noreply@ivp-tracker.local>")
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# An action without progress for this many days is reported as stale.
+REMINDER_STALE_DAYS = env.int("REMINDER_STALE_DAYS", default=60)
 
 # Where the five source documents live (read by load_seeds' tests, never at run time).
 SHARED_DIR = Path(env.str("IVP_SHARED_DIR", default=str(BASE_DIR.parent / "shared")))

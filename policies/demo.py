@@ -21,6 +21,7 @@ def username_part(name: str) -> str:
 
 def _user(username: str, password: str, *, memberships=(), superuser=False):
     user, _ = get_user_model().objects.get_or_create(username=username)
+    user.email = f"{username}@example.org"  # reserved domain: demo mail reaches nobody
     user.is_staff = True
     user.is_superuser = superuser
     user.is_active = True

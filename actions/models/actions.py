@@ -1,4 +1,4 @@
-"""Who does what by when: actions, their progress updates, and the meetings they report to."""
+"""Actions, their progress updates, and the meetings they report to."""
 
 import datetime as dt
 

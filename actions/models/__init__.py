@@ -1,0 +1,24 @@
+"""Who does what by when: actions, progress, meetings, and the reminders about them."""
+
+from .actions import (
+    CLOSED_STATUSES,
+    Action,
+    ActionQuerySet,
+    Meeting,
+    ProgressUpdate,
+    Status,
+)
+from .reminders import ProgressRound, ReminderItem, ReminderMail, ReminderSettings
+
+__all__ = [
+    "CLOSED_STATUSES",
+    "Action",
+    "ActionQuerySet",
+    "Meeting",
+    "ProgressRound",
+    "ProgressUpdate",
+    "ReminderItem",
+    "ReminderMail",
+    "ReminderSettings",
+    "Status",
+]
