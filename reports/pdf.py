@@ -34,7 +34,7 @@ from actions.models import CLOSED_STATUSES, Action, Meeting, ProgressUpdate, Sta
 from ivp.periods import Precision, format_period
 from policies.models import Agreement, Indicator, Plan, Priority, Result
 
-from .charts import indicator_chart_svg, status_bar_svg
+from .charts import STATUS_ORDER, indicator_chart_svg, status_bar_svg
 from .fetcher import STATIC_BASE, StaticOnlyFetcher
 
 # Limits: beyond these a report is refused with a message instead of tying up a worker.
@@ -47,15 +47,6 @@ MAX_TEXT_CHARS = 2_000_000
 MAX_PAGES = 400
 TIME_BUDGET_SECONDS = 60.0
 
-# The order of the dashboard's status bar, so table and chart read alike.
-STATUS_ORDER = [
-    Status.DONE,
-    Status.CONTINUOUS,
-    Status.ONGOING,
-    Status.AT_RISK,
-    Status.NOT_STARTED,
-    Status.CANCELLED,
-]
 
 
 class ReportError(Exception):
