@@ -9,6 +9,7 @@ admin.site.index_title = _("Integral safety policy")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("account/", include("actions.urls")),
     path("api/", include("ivp.api_urls")),
     path("rapportages/", include("reports.pdf_urls")),
