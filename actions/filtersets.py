@@ -8,26 +8,17 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ivp.access import visible_choices
 from policies.models import Organisation, Plan, Priority
 
 from .models import Action, Meeting, ProgressUpdate, Status
-
-
-def _visible(model):
-    def queryset(request):
-        user = getattr(request, "user", None)
-        if user is None:
-            return model.objects.none()
-        return model.objects.visible_to(user)
-
-    return queryset
 
 
 class ActionFilterSet(django_filters.FilterSet):
     """Filters on actions: ?plan=&municipality=&owner=&priority=&status=&deadline_after=..."""
 
     plan = django_filters.ModelChoiceFilter(
-        field_name="priority__plan", queryset=_visible(Plan), label=_("plan")
+        field_name="priority__plan", queryset=visible_choices(Plan), label=_("plan")
     )
     municipality = django_filters.ModelChoiceFilter(
         field_name="priority__plan__municipalities",
@@ -42,13 +33,13 @@ class ActionFilterSet(django_filters.FilterSet):
         distinct=True,
     )
     priority = django_filters.ModelChoiceFilter(
-        method="filter_priority", queryset=_visible(Priority), label=_("priority")
+        method="filter_priority", queryset=visible_choices(Priority), label=_("priority")
     )
     status = django_filters.MultipleChoiceFilter(choices=Status.choices, label=_("status"))
     # One range filter; its query parameters are deadline_after and deadline_before.
     deadline = django_filters.DateFromToRangeFilter(label=_("deadline"))
     meeting = django_filters.ModelChoiceFilter(
-        field_name="meetings", queryset=_visible(Meeting), label=_("meeting")
+        field_name="meetings", queryset=visible_choices(Meeting), label=_("meeting")
     )
     unplanned = django_filters.BooleanFilter(label=_("unplanned"))
     q = django_filters.CharFilter(method="filter_text", label=_("search"))
@@ -95,9 +86,9 @@ class ActionFilterSet(django_filters.FilterSet):
 
 class ProgressUpdateFilterSet(django_filters.FilterSet):
     plan = django_filters.ModelChoiceFilter(
-        field_name="action__priority__plan", queryset=_visible(Plan), label=_("plan")
+        field_name="action__priority__plan", queryset=visible_choices(Plan), label=_("plan")
     )
-    action = django_filters.ModelChoiceFilter(queryset=_visible(Action), label=_("action"))
+    action = django_filters.ModelChoiceFilter(queryset=visible_choices(Action), label=_("action"))
     status = django_filters.MultipleChoiceFilter(choices=Status.choices, label=_("status"))
     date = django_filters.DateFromToRangeFilter(label=_("date"))
 
@@ -108,7 +99,7 @@ class ProgressUpdateFilterSet(django_filters.FilterSet):
 
 class MeetingFilterSet(django_filters.FilterSet):
     plan = django_filters.ModelChoiceFilter(
-        field_name="plans", queryset=_visible(Plan), label=_("plan")
+        field_name="plans", queryset=visible_choices(Plan), label=_("plan")
     )
     municipality = django_filters.ModelChoiceFilter(
         field_name="municipalities",

@@ -26,7 +26,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
@@ -35,6 +34,7 @@ from django.utils import timezone, translation
 from django.utils.translation import ngettext
 
 from ivp import access
+from policies.models import Membership
 
 from .models import Action, Meeting, ProgressRound, ReminderItem, ReminderMail, ReminderSettings
 
@@ -118,6 +118,17 @@ def _escalations(today: dt.date):
     )
 
 
+def _officers_by_org() -> dict[int, set]:
+    """Organisation id -> the active users with an officer role there (one query)."""
+    officers_by_org = defaultdict(set)
+    memberships = Membership.objects.filter(
+        role=access.Role.OFFICER, user__is_active=True
+    ).select_related("user")
+    for membership in memberships:
+        officers_by_org[membership.organisation_id].add(membership.user)
+    return officers_by_org
+
+
 def _owners_who_may_change(action: Action, officers_by_org) -> set:
     users = set()
     for organisation in action.owners.all():
@@ -127,16 +138,7 @@ def _owners_who_may_change(action: Action, officers_by_org) -> set:
 
 def collect(today: dt.date) -> dict:
     """{user: [Item, ...]}: what each user should hear about today."""
-    User = get_user_model()
-    officers_by_org = defaultdict(set)
-    officers = User.objects.filter(
-        is_active=True, memberships__role=access.Role.OFFICER
-    ).prefetch_related("memberships")
-    for user in officers.distinct():
-        for membership in user.memberships.all():
-            if membership.role == access.Role.OFFICER:
-                officers_by_org[membership.organisation_id].add(user)
-
+    officers_by_org = _officers_by_org()
     per_user = defaultdict(dict)  # user -> {(action pk, reason): Item}
     candidates = [i for a in _open_actions() for i in _reasons_for(a, today)]
     candidates += _preparation_items(today)
@@ -232,9 +234,7 @@ def round_open(*, meeting: Meeting, user) -> tuple[ProgressRound, int]:
             )
     except IntegrityError:
         raise RoundAlreadyOpen
-    officers_by_org = defaultdict(set)
-    for membership in access_memberships():
-        officers_by_org[membership.organisation_id].add(membership.user)
+    officers_by_org = _officers_by_org()
     per_user = defaultdict(list)
     agenda = meeting.actions.open().select_related("priority__plan").prefetch_related("owners")
     for action in agenda:
@@ -250,12 +250,6 @@ def round_open(*, meeting: Meeting, user) -> tuple[ProgressRound, int]:
     return progress_round, sent
 
 
-def access_memberships():
-    from policies.models import Membership
-
-    return Membership.objects.filter(role=access.Role.OFFICER, user__is_active=True).select_related(
-        "user"
-    )
 
 
 @dataclass

@@ -237,3 +237,13 @@ def _plan_of(instance):
         if obj is not None:
             return obj
     return None
+
+
+def visible_choices(model):
+    """A FilterSet `queryset` callable: the choices the requesting user may see."""
+
+    def queryset(request):
+        user = getattr(request, "user", None)
+        return model.objects.none() if user is None else model.objects.visible_to(user)
+
+    return queryset

@@ -4,12 +4,12 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ivp.access import visible_choices
+
 from .models import Agreement, Indicator, Measurement, Organisation, Plan, Priority
 
 
-def _visible_plans(request):
-    user = getattr(request, "user", None)
-    return Plan.objects.visible_to(user) if user is not None else Plan.objects.none()
+_visible_plans = visible_choices(Plan)
 
 
 class OrganisationFilterSet(django_filters.FilterSet):
