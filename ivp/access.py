@@ -42,25 +42,35 @@ class Role:
     COUNCIL = "council"
 
 
-def _organisation_ids(user, *, officer_only: bool) -> frozenset[int]:
-    """The user's organisation ids, memoised on the user object for this request."""
-    attr = "_ivp_officer_org_ids" if officer_only else "_ivp_org_ids"
-    if not hasattr(user, attr):
+def memberships(user) -> tuple[tuple[int, str], ...]:
+    """The user's (organisation id, role) pairs, fetched once per request.
+
+    Everything else here (which organisations, as which role, which model verbs) is
+    derived from this one list, so a page asks the database about the user's memberships
+    once, however many checks it makes. Memoised on the user object: the request's user
+    lives as long as the request.
+    """
+    if not user.is_authenticated:
+        return ()
+    if not hasattr(user, "_ivp_memberships"):
         from policies.models import Membership
 
-        memberships = Membership.objects.filter(user=user)
-        if officer_only:
-            memberships = memberships.filter(role=Role.OFFICER)
-        setattr(user, attr, frozenset(memberships.values_list("organisation_id", flat=True)))
-    return getattr(user, attr)
+        user._ivp_memberships = tuple(
+            Membership.objects.filter(user=user)
+            .order_by()  # the default ordering joins the organisation; not needed here
+            .values_list("organisation_id", "role")
+        )
+    return user._ivp_memberships
 
 
 def organisation_ids(user) -> frozenset[int]:
-    return _organisation_ids(user, officer_only=False) if user.is_authenticated else frozenset()
+    return frozenset(organisation for organisation, _ in memberships(user))
 
 
 def officer_organisation_ids(user) -> frozenset[int]:
-    return _organisation_ids(user, officer_only=True) if user.is_authenticated else frozenset()
+    return frozenset(
+        organisation for organisation, role in memberships(user) if role == Role.OFFICER
+    )
 
 
 def is_beheerder(user) -> bool:
@@ -140,9 +150,7 @@ def can(user, verb: str, obj) -> bool:
 
 
 def _has_role(user, roles: set[str]) -> bool:
-    from policies.models import Membership
-
-    return Membership.objects.filter(user=user, role__in=roles).exists()
+    return any(role in roles for _, role in memberships(user))
 
 
 class AccessBackend(BaseBackend):

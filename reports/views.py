@@ -3,7 +3,7 @@
 Function views, one style. Every object comes from `Model.objects.visible_to(user)`, so what
 a user may not see answers 404. Every list states its select_related / prefetch_related /
 annotate; counts are computed in the database. tests/test_pages_*.py pin each page's query
-count with 20 and with 500 actions.
+count with 20 and with 500 actions, at no more than 15 queries a page.
 """
 
 from __future__ import annotations
@@ -17,7 +17,26 @@ from django import forms
 from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import CharField, Count, DateField, OuterRef, Q, Subquery
+from django.db import transaction
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    RowRange,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
@@ -28,7 +47,7 @@ from django.utils.translation import pgettext
 from actions.exports import actions_dataset, dataset_response
 from actions.filtersets import ActionFilterSet
 from actions.models import CLOSED_STATUSES, Action, Meeting, ProgressUpdate, Status
-from policies.models import Agreement, Indicator, Organisation, Plan, Priority
+from policies.models import Indicator, Organisation, Plan, Priority
 
 from .charts import STATUS_ORDER, assess_indicator, indicator_chart_svg, status_bar_svg
 
@@ -154,20 +173,63 @@ def status_summary(counts: dict[str, int]) -> list[tuple[str, str, int]]:
     ]
 
 
-def capped(
-    queryset, filters: dict, *, total: int | None = None, limit: int | None = None
-) -> dict:
-    """The first `limit` rows of a list, its total, and the filter query showing them all.
+def capped_lists(
+    queryset,
+    conditions: dict[str, Q],
+    order: tuple[str, ...],
+    *,
+    totals: dict[str, int],
+    filters: dict[str, dict],
+    limit: int | None = None,
+) -> dict[str, dict]:
+    """Several short lists of one queryset: per list its first rows, total and filter query.
 
-    A dashboard list of a large plan stays short (and the page fast); the rest is one
-    click away on the filtered actions page. Pass `total` when an aggregate already
-    counted it, to save the COUNT query.
+    List `name` shows what `queryset.filter(conditions[name]).order_by(*order)[:limit]`
+    would, but all lists come from ONE query (plus one for the prefetches of `queryset`,
+    e.g. the owners) instead of one query and one prefetch per list. The database numbers
+    the rows of each list in `order` (a running count, a window function) and returns only
+    the rows within the limit of at least one list; an action in two lists is fetched
+    once. A list of a large plan stays short (and the page fast); the rest is one click
+    away on the filtered actions page, whose link is `query`. `totals` are the lists'
+    lengths, counted by an aggregate the page already makes. The conditions are on the
+    row's own fields: one across a many-valued relation would repeat rows.
     """
     limit = limit or DASHBOARD_LIST_LIMIT
+    ordering = [F(field).asc() for field in order]
+    positions = {}
+    any_list = Q()
+    for name, condition in conditions.items():
+        # The position of the row in this list; NULL when the row is not in it.
+        positions[f"position_{name}"] = Case(
+            When(
+                condition,
+                then=Window(
+                    Sum(Case(When(condition, then=1), default=0)),
+                    order_by=ordering,
+                    frame=RowRange(start=None, end=0),
+                ),
+            ),
+            output_field=IntegerField(),
+        )
+        any_list |= condition
+    shown = Q()
+    for position in positions:
+        shown |= Q(**{f"{position}__lte": limit})
+    rows = list(
+        queryset.filter(any_list).annotate(**positions).filter(shown).order_by(*order)
+    )
+
+    def listed(row, name):
+        position = getattr(row, f"position_{name}")
+        return position is not None and position <= limit
+
     return {
-        "actions": list(queryset[:limit]),
-        "total": queryset.count() if total is None else total,
-        "query": urlencode(filters, doseq=True),
+        name: {
+            "actions": [row for row in rows if listed(row, name)],
+            "total": totals[name],
+            "query": urlencode(filters.get(name, {}), doseq=True),
+        }
+        for name in conditions
     }
 
 
@@ -197,17 +259,29 @@ def plan_actions(user, plan):
     return Action.objects.visible_to(user).for_plan(plan)
 
 
+def dashboard_page(view):
+    """A page for signed-in users that only reads: login required, no transaction.
+
+    ATOMIC_REQUESTS wraps every view in a transaction: two statements more per request
+    (BEGIN and COMMIT; savepoints in the tests). These pages write nothing, and on
+    PostgreSQL (READ COMMITTED, the default) each statement reads what is committed when
+    it starts, inside a transaction or not, so the transaction bought nothing here. A
+    view that starts to write must use login_required alone.
+    """
+    return transaction.non_atomic_requests(login_required(view))
+
+
 # --- start page ----------------------------------------------------------------------
 
 
-@login_required
+@dashboard_page
 def home(request):
     """The plans the user may see, each with its period, municipalities and status line."""
     today = timezone.localdate()
     prefix = "priorities__actions__"
     plans = (
         Plan.objects.visible_to(request.user)
-        .prefetch_related("municipalities", "partners")
+        .prefetch_related("municipalities")  # the page shows no partners
         .annotate(
             **status_aggregates(prefix),
             n_overdue=Count(
@@ -235,18 +309,27 @@ def home(request):
 # --- plan dashboard ------------------------------------------------------------------
 
 
-def priority_rows(user, plan) -> list[dict]:
-    """Each priority with its own counts plus those of its sub-priorities, in tree order.
+def priority_rows(user, plan, extra: dict | None = None) -> tuple[list[dict], dict]:
+    """Each priority with its own counts plus those of its sub-priorities, in tree order;
+    and the plan's totals.
 
     The database counts per priority (one query); adding children's numbers to their
-    parent is a sum over already-aggregated rows, not a count in Python.
+    parent is a sum over already-aggregated rows, not a count in Python. Every action lies
+    under exactly one priority of its plan, so the plan's totals (n_total, n_<status> and
+    the `extra` aggregates, e.g. the dashboard lists' lengths) are the sums of the
+    priorities' own numbers: no second count over the plan's actions.
     """
+    aggregates = {**status_aggregates("actions__"), **(extra or {})}
     priorities = list(
         Priority.objects.visible_to(user)
         .filter(plan=plan)
-        .annotate(**status_aggregates("actions__"))
+        .annotate(**aggregates)
         .order_by("sort_key", "position", "id")
     )
+    totals = {
+        key: sum(getattr(priority, key) or 0 for priority in priorities)
+        for key in aggregates
+    }
     children = defaultdict(list)
     for priority in priorities:
         children[priority.parent_id].append(priority)
@@ -270,17 +353,60 @@ def priority_rows(user, plan) -> list[dict]:
         row["bar"] = mark_safe(
             status_bar_svg(row["counts"], title=str(row["priority"]))
         )
-    return [row for row in rows if row["total"] or row["depth"] == 0]
+    return [row for row in rows if row["total"] or row["depth"] == 0], totals
 
 
-@login_required
-def plan_dashboard(request, pk):
-    plan = get_object_or_404(
-        Plan.objects.visible_to(request.user).prefetch_related(
-            "municipalities", "partners"
+def dashboard_conditions(period: Period, on: dt.date, prefix: str = "") -> dict:
+    """The condition of each list on the plan dashboard, for an action reached by `prefix`.
+
+    Late is ActionQuerySet.overdue(on=on): open, with a deadline before `on`. With prefix
+    "actions__" the same conditions count a priority's actions.
+    """
+    upcoming = period.next()
+
+    def q(**lookups):
+        return Q(**{f"{prefix}{key}": value for key, value in lookups.items()})
+
+    return {
+        "overdue": q(deadline__lt=on) & ~q(status__in=CLOSED_STATUSES),
+        "due_now": q(deadline__range=(period.start, period.end)),
+        "due_next": q(deadline__range=(upcoming.start, upcoming.end)),
+        "unplanned": q(unplanned=True)
+        & (
+            q(added_on__range=(period.start, period.end))
+            | q(added_on__isnull=True, deadline__range=(period.start, period.end))
         ),
-        pk=pk,
+    }
+
+
+def plan_organisations(plan: Plan) -> tuple[list, list]:
+    """The plan's municipalities and its partners, by name, in one query (not two)."""
+    through = {
+        "municipality_of_plan": Plan.municipalities.through,
+        "partner_of_plan": Plan.partners.through,
+    }
+    organisations = list(
+        Organisation.objects.annotate(
+            **{
+                flag: Exists(
+                    model.objects.filter(plan=plan, organisation=OuterRef("pk"))
+                )
+                for flag, model in through.items()
+            }
+        )
+        .filter(Q(municipality_of_plan=True) | Q(partner_of_plan=True))
+        .order_by("name")
     )
+    return (
+        [o for o in organisations if o.municipality_of_plan],
+        [o for o in organisations if o.partner_of_plan],
+    )
+
+
+@dashboard_page
+def plan_dashboard(request, pk):
+    plan = get_object_or_404(Plan.objects.visible_to(request.user), pk=pk)
+    municipalities, partners = plan_organisations(plan)
     today = timezone.localdate()
     form = PeriodForm(request.GET or None)
     period = chosen_period(form, plan, today)
@@ -288,27 +414,18 @@ def plan_dashboard(request, pk):
     # "Late" as of the end of the chosen period, or today when that is still ahead.
     on = min(today, period.end + dt.timedelta(days=1))
 
-    # Each list's condition, counted in the one aggregate query and listed (cut short)
-    # below. Late is ActionQuerySet.overdue(on=on): open, with a deadline before `on`.
-    conditions = {
-        "overdue": Q(deadline__lt=on) & ~Q(status__in=CLOSED_STATUSES),
-        "due_now": Q(deadline__range=(period.start, period.end)),
-        "due_next": Q(deadline__range=(upcoming.start, upcoming.end)),
-        "unplanned": Q(unplanned=True)
-        & (
-            Q(added_on__range=(period.start, period.end))
-            | Q(added_on__isnull=True, deadline__range=(period.start, period.end))
-        ),
-    }
-    actions = plan_actions(request.user, plan)
-    totals = actions.aggregate(
-        **status_aggregates(),
-        **{f"n_{name}": Count("pk", filter=q) for name, q in conditions.items()},
+    # Each list's length is counted with the priorities (one query), and the lists
+    # themselves (cut short) come from one more.
+    per_priority = dashboard_conditions(period, on, prefix="actions__")
+    rows, totals = priority_rows(
+        request.user,
+        plan,
+        extra={
+            f"n_{name}": Count("actions__pk", filter=q, distinct=True)
+            for name, q in per_priority.items()
+        },
     )
     counts = counts_of(totals)
-    listed = actions.with_list_relations().order_by(
-        "deadline", "priority__sort_key", "id"
-    )
     open_statuses = [s for s in Status.values if s not in CLOSED_STATUSES]
     links = {
         "overdue": {
@@ -319,10 +436,14 @@ def plan_dashboard(request, pk):
         "due_next": {"deadline_after": upcoming.start, "deadline_before": upcoming.end},
         "unplanned": {"unplanned": "true"},
     }
-    lists = {
-        name: capped(listed.filter(q), links[name], total=totals[f"n_{name}"])
-        for name, q in conditions.items()
-    }
+    conditions = dashboard_conditions(period, on)
+    lists = capped_lists(
+        plan_actions(request.user, plan).with_list_relations(),
+        conditions,
+        ("deadline", "priority__sort_key", "id"),
+        totals={name: totals[f"n_{name}"] for name in conditions},
+        filters=links,
+    )
 
     meetings = list(
         Meeting.objects.visible_to(request.user)
@@ -357,6 +478,8 @@ def plan_dashboard(request, pk):
         "reports/plan_dashboard.html",
         {
             "plan": plan,
+            "municipalities": municipalities,
+            "partners": partners,
             "form": form,
             "period": period,
             "period_label": str(period),
@@ -369,7 +492,7 @@ def plan_dashboard(request, pk):
             "total": totals["n_total"],
             "n_overdue": totals["n_overdue"],
             "bar": mark_safe(status_bar_svg(counts, title=plan.title)),
-            "priority_rows": priority_rows(request.user, plan),
+            "priority_rows": rows,
             **lists,
             "meetings": meetings,
             "next_meeting": next_meeting,
@@ -464,13 +587,13 @@ def actions_page(request, plan: Plan | None):
     )
 
 
-@login_required
+@dashboard_page
 def plan_actions_list(request, pk):
     plan = get_object_or_404(Plan.objects.visible_to(request.user), pk=pk)
     return actions_page(request, plan)
 
 
-@login_required
+@dashboard_page
 def actions_list(request):
     """All actions the user may see, across plans, with every filter of the FilterSet."""
     return actions_page(request, None)
@@ -510,75 +633,122 @@ def agenda_groups(actions) -> list[dict]:
     return sorted(groups.values(), key=order)
 
 
-def meeting_matrix(user, plan: Plan, current: Meeting | None = None) -> dict:
-    """The plan's organisations × meetings with the number of agenda items in each cell.
+def meeting_matrices(user, plans: list[Plan], current: Meeting | None = None) -> list:
+    """Per plan: its organisations × its meetings with the number of agenda items in each
+    cell. The plans come with their visible meetings prefetched as `matrix_meetings`.
 
     Rows: the plan's municipalities, its police partners, and any other owner with items;
     columns: the plan's meetings. Totals count distinct actions, so an action that two
     municipalities carry counts once in its column's total.
-    """
-    meetings = list(
-        Meeting.objects.visible_to(user).filter(plans=plan).order_by("date", "id")
-    )
-    through = Action.meetings.through.objects.filter(
-        meeting__in=[m.pk for m in meetings],
-        action__in=plan_actions(user, plan).values("pk"),
-    )
-    cells = {
-        (row["action__owners"], row["meeting_id"]): row["n"]
-        for row in through.values("action__owners", "meeting_id").annotate(
-            n=Count("action_id", distinct=True)
-        )
-    }
-    row_totals = {
-        row["action__owners"]: row["n"]
-        for row in through.values("action__owners").annotate(
-            n=Count("action_id", distinct=True)
-        )
-    }
-    column_totals = {
-        row["meeting_id"]: row["n"]
-        for row in through.values("meeting_id").annotate(
-            n=Count("action_id", distinct=True)
-        )
-    }
-    grand_total = through.aggregate(n=Count("action_id", distinct=True))["n"]
 
-    organisations = Organisation.objects.filter(
-        Q(pk__in=plan.municipalities.values("pk"))
-        | Q(pk__in=plan.partners.filter(kind=Organisation.Kind.POLICE).values("pk"))
-        | Q(pk__in=[pk for pk in row_totals if pk is not None])
-    ).order_by("name")
-    organisations = sorted(
-        organisations, key=lambda o: (o.kind != Organisation.Kind.MUNICIPALITY, o.name)
+    One query counts every cell, row total, column total and grand total of all plans
+    (and lists the plans' municipalities and police partners, which have a row even
+    without items): a UNION ALL of one grouped count per kind of number. One more query
+    fetches the organisations of the rows. So a meeting of several plans costs the same
+    two queries as a meeting of one.
+    """
+    plan_ids = [plan.pk for plan in plans]
+    # Agenda items: an action of one of the plans, at one of that plan's meetings.
+    items = Action.meetings.through.objects.filter(
+        action__in=Action.objects.visible_to(user)
+        .filter(priority__plan__in=plan_ids)
+        .values("pk"),
+        meeting__plans=F("action__priority__plan"),
     )
-    rows = [
-        {
-            "organisation": o,
-            "cells": [cells.get((o.pk, m.pk), 0) for m in meetings],
-            "total": row_totals.get(o.pk, 0),
-        }
-        for o in organisations
-    ]
-    if None in row_totals:
-        rows.append(
+    # A typed NULL for the columns a kind of number is not grouped by.
+    nothing = Cast(Value(None), output_field=IntegerField())
+    by_owner, by_meeting = F("action__owners"), F("meeting_id")
+
+    def counted(kind, owner, meeting):
+        return items.values(
+            kind=Value(kind),
+            plan_pk=F("action__priority__plan"),
+            owner_pk=owner,
+            meeting_pk=meeting,
+        ).annotate(n=Count("action_id", distinct=True))
+
+    def organisations_of(kind, through, **filters):
+        return through.objects.filter(plan__in=plan_ids, **filters).values(
+            kind=Value(kind),
+            plan_pk=F("plan_id"),
+            owner_pk=F("organisation_id"),
+            meeting_pk=nothing,
+            n=nothing,
+        )
+
+    numbers = counted("cell", by_owner, by_meeting).union(
+        counted("row", by_owner, nothing),
+        counted("column", nothing, by_meeting),
+        counted("all", nothing, nothing),
+        organisations_of("member", Plan.municipalities.through),
+        organisations_of(
+            "member",
+            Plan.partners.through,
+            organisation__kind=Organisation.Kind.POLICE,
+        ),
+        all=True,
+    )
+    cells, row_totals, column_totals, grand_totals = (
+        defaultdict(dict),
+        defaultdict(dict),
+        defaultdict(dict),
+        {},
+    )
+    members = defaultdict(set)
+    for row in numbers:
+        plan_pk, n = row["plan_pk"], row["n"]
+        if row["kind"] == "cell":
+            cells[plan_pk][row["owner_pk"], row["meeting_pk"]] = n
+        elif row["kind"] == "row":
+            row_totals[plan_pk][row["owner_pk"]] = n
+            if row["owner_pk"] is not None:
+                members[plan_pk].add(row["owner_pk"])
+        elif row["kind"] == "column":
+            column_totals[plan_pk][row["meeting_pk"]] = n
+        elif row["kind"] == "all":
+            grand_totals[plan_pk] = n
+        else:
+            members[plan_pk].add(row["owner_pk"])
+    organisations = Organisation.objects.in_bulk(set().union(*members.values()))
+
+    matrices = []
+    for plan in plans:
+        meetings = plan.matrix_meetings
+        rows = [
             {
-                "organisation": None,
-                "cells": [cells.get((None, m.pk), 0) for m in meetings],
-                "total": row_totals[None],
+                "organisation": o,
+                "cells": [cells[plan.pk].get((o.pk, m.pk), 0) for m in meetings],
+                "total": row_totals[plan.pk].get(o.pk, 0),
+            }
+            for o in sorted(
+                (organisations[pk] for pk in members[plan.pk] if pk in organisations),
+                key=lambda o: (o.kind != Organisation.Kind.MUNICIPALITY, o.name),
+            )
+        ]
+        if None in row_totals[plan.pk]:
+            rows.append(
+                {
+                    "organisation": None,
+                    "cells": [cells[plan.pk].get((None, m.pk), 0) for m in meetings],
+                    "total": row_totals[plan.pk][None],
+                }
+            )
+        matrices.append(
+            {
+                "plan": plan,
+                "meetings": meetings,
+                "rows": rows,
+                "column_totals": [
+                    column_totals[plan.pk].get(m.pk, 0) for m in meetings
+                ],
+                "grand_total": grand_totals.get(plan.pk, 0),
+                "current": current,
             }
         )
-    return {
-        "plan": plan,
-        "meetings": meetings,
-        "rows": rows,
-        "column_totals": [column_totals.get(m.pk, 0) for m in meetings],
-        "grand_total": grand_total,
-        "current": current,
-    }
+    return matrices
 
 
-@login_required
+@dashboard_page
 def meeting_detail(request, pk):
     meeting = get_object_or_404(
         Meeting.objects.visible_to(request.user).prefetch_related("municipalities"),
@@ -594,7 +764,15 @@ def meeting_detail(request, pk):
     plans = list(
         Plan.objects.visible_to(request.user)
         .filter(meetings=meeting)
-        .prefetch_related("municipalities", "partners")
+        .prefetch_related(
+            Prefetch(
+                "meetings",
+                queryset=Meeting.objects.visible_to(request.user).order_by(
+                    "date", "id"
+                ),
+                to_attr="matrix_meetings",
+            )
+        )
         .order_by("title")
     )
     return render(
@@ -606,7 +784,7 @@ def meeting_detail(request, pk):
             "groups": agenda_groups(actions),
             "n_actions": len(actions),
             "plans": plans,
-            "matrices": [meeting_matrix(request.user, plan, meeting) for plan in plans],
+            "matrices": meeting_matrices(request.user, plans, meeting),
             "today": timezone.localdate(),
             "pdf_agenda": pdf_url("pdf:agenda", meeting.pk),
         },
@@ -616,7 +794,7 @@ def meeting_detail(request, pk):
 # --- organisation (municipality) -----------------------------------------------------
 
 
-@login_required
+@dashboard_page
 def organisation_detail(request, pk):
     """Everything one municipality (or the police team) carries across the plans it shares."""
     organisation = get_object_or_404(
@@ -658,21 +836,21 @@ def organisation_detail(request, pk):
                 "bar": mark_safe(status_bar_svg(counts, title=plan.title)),
             }
         )
-    listed = (
-        owned.with_list_relations()
-        .annotate(**latest_progress_annotations())
-        .order_by("priority__plan__title", "deadline", "priority__sort_key", "id")
-    )
-    limit = 2 * DASHBOARD_LIST_LIMIT
-    # Totals: sums of the per-plan numbers the database already counted above.
-    actions = capped(
-        listed, {}, limit=limit, total=sum(r["n_total"] for r in per_plan.values())
-    )
-    overdue = capped(
-        listed.overdue(on=today),
-        {},
-        limit=limit,
-        total=sum(r["n_overdue"] for r in per_plan.values()),
+    # Both lists in one query. Totals: sums of the per-plan numbers the database already
+    # counted above.
+    lists = capped_lists(
+        owned.with_list_relations().annotate(**latest_progress_annotations()),
+        {
+            "actions": Q(pk__isnull=False),  # every action it owns
+            "overdue": Q(deadline__lt=today) & ~Q(status__in=CLOSED_STATUSES),
+        },
+        ("priority__plan__title", "deadline", "priority__sort_key", "id"),
+        totals={
+            "actions": sum(r["n_total"] for r in per_plan.values()),
+            "overdue": sum(r["n_overdue"] for r in per_plan.values()),
+        },
+        filters={},
+        limit=2 * DASHBOARD_LIST_LIMIT,
     )
     meetings = list(
         Meeting.objects.visible_to(request.user)
@@ -687,8 +865,7 @@ def organisation_detail(request, pk):
         {
             "organisation": organisation,
             "plan_rows": plan_rows,
-            "actions": actions,
-            "overdue": overdue,
+            **lists,
             "meetings": meetings,
             "today": today,
         },
@@ -704,19 +881,23 @@ HISTORY_LIMIT = 50
 def history_entries(action) -> list[dict]:
     """The action's recorded changes (django-simple-history), newest first, with the diff.
 
-    Plain fields come from diff_against; the three many-to-many fields are compared here
-    from one query per field for all shown records, instead of diff_against's two queries
-    per field per record.
+    Plain fields come from diff_against; the three many-to-many fields are compared here.
+    Two queries in all, however many records are shown: the records with the priority and
+    agreement they pointed to (select_related), and every record's owners, partners and
+    meetings with their names (a UNION ALL over the three history tables), instead of
+    diff_against's two queries per field per record.
     """
     records = list(
-        action.history.select_related("history_user").order_by(
-            "-history_date", "-history_id"
-        )[: HISTORY_LIMIT + 1]
+        action.history.select_related(
+            "history_user", "priority", "agreement__priority"
+        ).order_by("-history_date", "-history_id")[: HISTORY_LIMIT + 1]
     )
     m2m_fields = {"owners": Organisation, "partners": Organisation, "meetings": Meeting}
     history_model = type(action).history.model
-    sets: dict[str, dict[int, frozenset]] = {}
-    names: dict[str, dict] = {}
+    # Typed NULLs: PostgreSQL must see one type per column of the UNION.
+    no_text = Cast(Value(None), output_field=CharField())
+    no_date = Cast(Value(None), output_field=DateField())
+    parts = []
     for field_name, target in m2m_fields.items():
         through = apps.get_model(
             history_model._meta.app_label, f"{history_model.__name__}_{field_name}"
@@ -726,35 +907,58 @@ def history_entries(action) -> list[dict]:
             for f in through._meta.fields
             if f.is_relation and f.related_model is target
         )
-        by_record = defaultdict(set)
-        for history_id, target_id in through.objects.filter(
-            history__in=[r.history_id for r in records]
-        ).values_list("history_id", f"{target_field}_id"):
-            by_record[history_id].add(target_id)
-        sets[field_name] = {
-            r.history_id: frozenset(by_record[r.history_id]) for r in records
+        # What a name is made of: an organisation's name; a meeting's title, body, date.
+        if target is Meeting:
+            label = {
+                "name": F(f"{target_field}__title"),
+                "body": F(f"{target_field}__body"),
+                "date": F(f"{target_field}__date"),
+            }
+        else:
+            label = {
+                "name": F(f"{target_field}__name"),
+                "body": no_text,
+                "date": no_date,
+            }
+        parts.append(
+            through.objects.filter(history__in=[r.history_id for r in records]).values(
+                field=Value(field_name),
+                record=F("history_id"),
+                target=F(f"{target_field}_id"),
+                **label,
+            )
+        )
+    by_record = {field_name: defaultdict(set) for field_name in m2m_fields}
+    # The names of the targets that still exist (a deleted one has no name: left out).
+    names: dict[str, dict] = {field_name: {} for field_name in m2m_fields}
+    for row in parts[0].union(*parts[1:], all=True):
+        field_name, target_id = row["field"], row["target"]
+        by_record[field_name][row["record"]].add(target_id)
+        if field_name == "meetings" and row["date"] is not None:
+            meeting = Meeting(title=row["name"], body=row["body"], date=row["date"])
+            names[field_name][target_id] = str(meeting)
+        elif field_name != "meetings" and row["name"] is not None:
+            names[field_name][target_id] = row["name"]
+    sets = {
+        field_name: {
+            r.history_id: frozenset(by_record[field_name][r.history_id])
+            for r in records
         }
-    all_orgs = set().union(
-        *(s for f in ("owners", "partners") for s in sets[f].values()), set()
-    )
-    all_meetings = set().union(*sets["meetings"].values(), set())
-    names["owners"] = names["partners"] = Organisation.objects.in_bulk(all_orgs)
-    names["meetings"] = Meeting.objects.in_bulk(all_meetings)
-
-    fk_ids = defaultdict(set)
-    for record in records:
-        fk_ids["priority"].add(record.priority_id)
-        fk_ids["agreement"].add(record.agreement_id)
-    # A priority or agreement an action ever pointed to lies in the action's own plan.
-    plan_id = action.priority.plan_id
-    fk_objects = {
-        "priority": Priority.objects.filter(plan_id=plan_id).in_bulk(
-            [i for i in fk_ids["priority"] if i]
-        ),
-        "agreement": Agreement.objects.filter(priority__plan_id=plan_id).in_bulk(
-            [i for i in fk_ids["agreement"] if i]
-        ),
+        for field_name in m2m_fields
     }
+
+    # A priority or agreement an action ever pointed to lies in the action's own plan;
+    # one that is gone, or elsewhere, is shown as "–".
+    plan_id = action.priority.plan_id
+    fk_objects = {"priority": {}, "agreement": {}}
+    for record in records:
+        if record.priority is not None and record.priority.plan_id == plan_id:
+            fk_objects["priority"][record.priority_id] = record.priority
+        if (
+            record.agreement is not None
+            and record.agreement.priority.plan_id == plan_id
+        ):
+            fk_objects["agreement"][record.agreement_id] = record.agreement
 
     meta = type(action)._meta
 
@@ -821,7 +1025,7 @@ def history_entries(action) -> list[dict]:
     return entries
 
 
-@login_required
+@dashboard_page
 def action_detail(request, pk):
     action = get_object_or_404(
         Action.objects.visible_to(request.user)

@@ -249,3 +249,28 @@ def test_bulk_delete_is_not_offered_to_officers(world, client):
     client.force_login(world.users["oov.epe"])
     content = client.get(reverse("admin:actions_action_changelist")).content.decode()
     assert "delete_selected" not in content
+
+
+def test_memberships_are_asked_once_per_user_object(world, django_assert_num_queries):
+    """Organisations, officer organisations and model verbs all come from one query."""
+    from django.contrib.auth import get_user_model
+
+    from ivp import access
+
+    Membership.objects.create(
+        user=world.users["oov.epe"], organisation=world.hattem, role="reader"
+    )
+    user = get_user_model().objects.get(username="oov.epe")  # nothing memoised yet
+    backend = access.AccessBackend()
+    with django_assert_num_queries(1):
+        assert access.organisation_ids(user) == {world.epe.pk, world.hattem.pk}
+        assert access.officer_organisation_ids(user) == {world.epe.pk}
+        assert backend.has_perm(user, "actions.view_action")
+        assert backend.has_perm(user, "actions.add_action")
+        assert backend.has_module_perms(user, "actions")
+        assert access.organisation_ids(user) == {world.epe.pk, world.hattem.pk}
+    reader = get_user_model().objects.get(username="lezer.epe")
+    with django_assert_num_queries(1):
+        assert backend.has_perm(reader, "actions.view_action")
+        assert not backend.has_perm(reader, "actions.change_action")
+        assert access.officer_organisation_ids(reader) == frozenset()

@@ -12,10 +12,11 @@ from actions.models import Action, ProgressUpdate, Status
 from policies.models import Organisation
 
 from .factories import UserFactory, dashboard_actions, dashboard_plan
+from .queries import PAGE_MAX_QUERIES
 
 pytestmark = pytest.mark.django_db
 
-MAX_QUERIES = 22
+MAX_QUERIES = PAGE_MAX_QUERIES
 
 
 @pytest.fixture

@@ -9,10 +9,11 @@ from django.urls import reverse
 from actions.models import Status
 
 from .factories import PlanFactory, PriorityFactory, dashboard_actions, dashboard_plan
+from .queries import PAGE_MAX_QUERIES
 
 pytestmark = pytest.mark.django_db
 
-MAX_QUERIES = 20
+MAX_QUERIES = PAGE_MAX_QUERIES
 
 
 @pytest.fixture

@@ -10,11 +10,19 @@ from django.urls import reverse
 
 from actions.models import Action, Meeting
 
-from .factories import UserFactory, dashboard_actions, dashboard_plan
+from .factories import (
+    ActionFactory,
+    PlanFactory,
+    PriorityFactory,
+    UserFactory,
+    dashboard_actions,
+    dashboard_plan,
+)
+from .queries import PAGE_MAX_QUERIES
 
 pytestmark = pytest.mark.django_db
 
-MAX_QUERIES = 21
+MAX_QUERIES = PAGE_MAX_QUERIES
 
 
 @pytest.fixture
@@ -90,3 +98,26 @@ def test_meeting_page_query_count_is_the_same_for_20_and_500_actions(client, jun
         response = client.get(url)
     assert len(small) == len(large) <= MAX_QUERIES
     assert response.context["matrices"][0]["grand_total"] == 500
+
+
+def test_meeting_of_three_plans_costs_the_same_queries_as_of_one(client, june):
+    plan, reader, meeting = june
+    dashboard_actions(plan, 20)
+    client.force_login(reader)
+    url = reverse("reports:meeting", args=[meeting.pk])
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    # Two more plans of the reader's municipality at the same meeting, with items.
+    municipality = plan.municipalities.order_by("pk").first()
+    for title in ("Tweede plan", "Derde plan"):
+        other = PlanFactory(title=title, municipalities=[municipality])
+        meeting.plans.add(other)
+        ActionFactory(
+            priority=PriorityFactory(plan=other), owners=[municipality]
+        ).meetings.add(meeting)
+    with CaptureQueriesContext(connection) as three:
+        response = client.get(url)
+    assert len(response.context["matrices"]) == 3
+    # By title: Derde plan, the dashboard plan (20 items over its meetings), Tweede plan.
+    assert [m["grand_total"] for m in response.context["matrices"]] == [1, 20, 1]
+    assert len(one) == len(three) <= MAX_QUERIES

@@ -16,10 +16,11 @@ from .factories import (
     dashboard_actions,
     dashboard_plan,
 )
+from .queries import PAGE_MAX_QUERIES
 
 pytestmark = pytest.mark.django_db
 
-MAX_QUERIES = 16
+MAX_QUERIES = PAGE_MAX_QUERIES
 
 
 def test_municipality_page_shows_its_plans_and_actions_but_not_invisible_ones(client):

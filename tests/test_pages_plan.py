@@ -9,10 +9,11 @@ from django.urls import reverse
 from actions.models import Action, Status
 
 from .factories import UserFactory, dashboard_actions, dashboard_plan
+from .queries import PAGE_MAX_QUERIES
 
 pytestmark = pytest.mark.django_db
 
-MAX_QUERIES = 25
+MAX_QUERIES = PAGE_MAX_QUERIES
 
 
 @pytest.fixture

@@ -1,0 +1,20 @@
+"""The query budget of a dashboard page (issue "National scale").
+
+No page may cost more than PAGE_MAX_QUERIES queries, and no page may cost more for a plan
+of 500 actions than for one of 20. The count includes what every request costs: the
+session (read, and saved in a savepoint: SESSION_SAVE_EVERY_REQUEST), the user and the
+user's memberships (ivp/access.py fetches those once per request).
+"""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+PAGE_MAX_QUERIES = 15
+
+
+def count_queries(client, url):
+    """(number of queries, response) of one GET that must answer 200."""
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured), response
