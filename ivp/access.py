@@ -77,17 +77,30 @@ def is_beheerder(user) -> bool:
     return user.is_active and user.is_superuser
 
 
+def visible_plan_ids(user):
+    """The ids of the plans the user sees, as a one-column subquery.
+
+    A UNION of the two link tables rather than one query joining both with OR: with the
+    OR, PostgreSQL cannot estimate how few plans match and, on a national database,
+    scans every action; with the UNION it reads the few plans through the indexes and
+    their actions through the priority index (bench/pages.py: API list 56 -> 4 ms).
+    """
+    from policies.models import Plan
+
+    orgs = organisation_ids(user)
+    in_plan = Plan.municipalities.through.objects.filter(organisation_id__in=orgs)
+    partner = Plan.partners.through.objects.filter(organisation_id__in=orgs)
+    return in_plan.values("plan_id").union(partner.values("plan_id"))
+
+
 def visible_plans(user):
     from policies.models import Plan
 
     if is_beheerder(user):
         return Plan.objects.all()
-    orgs = organisation_ids(user)
-    return Plan.objects.filter(
-        pk__in=Plan.objects.filter(Q(municipalities__in=orgs) | Q(partners__in=orgs)).values(
-            "pk"
-        )
-    )
+    if not organisation_ids(user):
+        return Plan.objects.none()
+    return Plan.objects.filter(pk__in=visible_plan_ids(user))
 
 
 def managed_plans(user):
@@ -105,11 +118,12 @@ def managed_plans(user):
     )
 
 
-def plan_scope(queryset, plans, lookups: tuple[str, ...]):
-    """Restrict a queryset to rows whose plan (reached through any of `lookups`) is in plans."""
+def plan_scope(queryset, plan_ids, lookups: tuple[str, ...]):
+    """Restrict a queryset to rows whose plan (reached through any of `lookups`) is in
+    `plan_ids`, a one-column subquery of plan ids."""
     condition = Q()
     for lookup in lookups:
-        condition |= Q(**{f"{lookup}__in": plans.values("pk")})
+        condition |= Q(**{f"{lookup}__in": plan_ids})
     return queryset.filter(condition)
 
 
@@ -121,12 +135,14 @@ class ScopedQuerySet:
     def visible_to(self, user):
         if is_beheerder(user):
             return self.all()
-        return plan_scope(self, visible_plans(user), self.plan_lookups)
+        if not organisation_ids(user):
+            return self.none()
+        return plan_scope(self, visible_plan_ids(user), self.plan_lookups)
 
     def changeable_by(self, user):
         if is_beheerder(user):
             return self.all()
-        return plan_scope(self, managed_plans(user), self.plan_lookups)
+        return plan_scope(self, managed_plans(user).values("pk"), self.plan_lookups)
 
 
 def owned_actions(user):
@@ -134,7 +150,11 @@ def owned_actions(user):
     from actions.models import Action
 
     owned = Action.objects.filter(owners__in=officer_organisation_ids(user)).values("pk")
-    return plan_scope(Action.objects.filter(pk__in=owned), visible_plans(user), ("priority__plan",))
+    if not organisation_ids(user):
+        return Action.objects.none()
+    return plan_scope(
+        Action.objects.filter(pk__in=owned), visible_plan_ids(user), ("priority__plan",)
+    )
 
 
 def can(user, verb: str, obj) -> bool:
