@@ -274,13 +274,25 @@ def dashboard_page(view):
 # --- start page ----------------------------------------------------------------------
 
 
+PLANS_PER_PAGE = 10
+
+
 @dashboard_page
 def home(request):
-    """The plans the user may see, each with its period, municipalities and status line."""
+    """The plans the user may see, each with its period, municipalities and status line.
+
+    Newest first, PLANS_PER_PAGE at a time: in a national installation a driehoek member
+    of several municipalities sees years of plans, and only the page's plans are counted.
+    """
     today = timezone.localdate()
     prefix = "priorities__actions__"
+    order = ("-end_year", "-start_year", "title", "pk")
+    page = Paginator(
+        Plan.objects.visible_to(request.user).order_by(*order).values_list("pk", flat=True),
+        PLANS_PER_PAGE,
+    ).get_page(request.GET.get("page"))
     plans = (
-        Plan.objects.visible_to(request.user)
+        Plan.objects.filter(pk__in=list(page.object_list))
         .prefetch_related("municipalities")  # the page shows no partners
         .annotate(
             **status_aggregates(prefix),
@@ -291,7 +303,7 @@ def home(request):
                 distinct=True,
             ),
         )
-        .order_by("-end_year", "title")
+        .order_by(*order)
     )
     rows = []
     for plan in plans:
@@ -303,7 +315,9 @@ def home(request):
                 "bar": mark_safe(status_bar_svg(counts, title=plan.title)),
             }
         )
-    return render(request, "reports/home.html", {"rows": rows, "today": today})
+    return render(
+        request, "reports/home.html", {"rows": rows, "today": today, "page": page}
+    )
 
 
 # --- plan dashboard ------------------------------------------------------------------

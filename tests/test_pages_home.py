@@ -66,3 +66,27 @@ def test_pages_use_no_inline_script_and_the_nl_design_system_css(client):
     assert "/static/nlds/index.css" in html
     assert "/static/nlds/theme.css" in html
     assert 'href="#inhoud"' in html and 'id="inhoud"' in html  # the skip link's target
+
+
+def test_many_plans_come_ten_at_a_time_newest_first_at_the_same_query_cost(client):
+    """A national installation: a driehoek member sees years of plans of their basisteam."""
+    plan, reader = dashboard_plan()
+    towns = list(plan.municipalities.all())
+    client.force_login(reader)
+    with CaptureQueriesContext(connection) as one:
+        client.get("/")
+    older = [
+        PlanFactory(title=f"Uitvoeringsprogramma {year}", start_year=year, end_year=year, municipalities=towns)
+        for year in range(2009, 2021)
+    ]
+    with CaptureQueriesContext(connection) as many:
+        first = client.get("/")
+    assert len(one) == len(many) <= MAX_QUERIES
+    shown = [row["plan"] for row in first.context["rows"]]
+    assert shown == [plan] + older[::-1][:9]
+    html = first.content.decode()
+    assert "13 plannen, nieuwste eerst." in html
+    assert "Pagina 1 van 2" in html and 'rel="next"' in html
+    second = client.get("/", {"page": 2})
+    assert [row["plan"] for row in second.context["rows"]] == older[:3][::-1]
+    assert 'rel="prev"' in second.content.decode()
