@@ -663,7 +663,10 @@ def meeting_matrices(user, plans: list[Plan], current: Meeting | None = None) ->
     """
     plan_ids = [plan.pk for plan in plans]
     # Agenda items: an action of one of the plans, at one of that plan's meetings.
+    # The plans are also named outside the visibility subquery, so that PostgreSQL starts
+    # from their few actions instead of joining every agenda item in the country.
     items = Action.meetings.through.objects.filter(
+        action__priority__plan__in=plan_ids,
         action__in=Action.objects.visible_to(user)
         .filter(priority__plan__in=plan_ids)
         .values("pk"),
