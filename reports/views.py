@@ -195,7 +195,9 @@ def capped_lists(
     row's own fields: one across a many-valued relation would repeat rows.
     """
     limit = limit or DASHBOARD_LIST_LIMIT
-    ordering = [F(field).asc() for field in order]
+    ordering = [
+        F(field[1:]).desc() if field.startswith("-") else F(field).asc() for field in order
+    ]
     positions = {}
     any_list = Q()
     for name, condition in conditions.items():
@@ -861,13 +863,20 @@ def organisation_detail(request, pk):
             "actions": Q(pk__isnull=False),  # every action it owns
             "overdue": Q(deadline__lt=today) & ~Q(status__in=CLOSED_STATUSES),
         },
-        ("priority__plan__title", "deadline", "priority__sort_key", "id"),
+        # Newest plans first: a municipality takes part in years of plans.
+        (
+            "-priority__plan__end_year",
+            "priority__plan__title",
+            "deadline",
+            "priority__sort_key",
+            "id",
+        ),
         totals={
             "actions": sum(r["n_total"] for r in per_plan.values()),
             "overdue": sum(r["n_overdue"] for r in per_plan.values()),
         },
         filters={},
-        limit=2 * DASHBOARD_LIST_LIMIT,
+        limit=DASHBOARD_LIST_LIMIT,
     )
     meetings = list(
         Meeting.objects.visible_to(request.user)
