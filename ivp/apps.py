@@ -7,6 +7,7 @@ class IvpConfig(AppConfig):
     verbose_name = _("IVP tracker")
 
     def ready(self):
-        from . import audit
+        from . import audit, middleware
 
         audit.connect()
+        middleware.connect()

@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "ivp.middleware.SlidingSessionMiddleware",
     "ivp.middleware.DutchFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -166,7 +167,9 @@ CSRF_COOKIE_HTTPONLY = True
 
 # Sessions end after inactivity (every request renews the clock) and with the browser.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# The idle timeout slides: ivp.middleware.SlidingSessionMiddleware refreshes the expiry
+# at most once a minute instead of writing the session at every request.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Content-Security-Policy: only our own scripts, styles, images and fonts. The admin sets

@@ -2,8 +2,8 @@
 
 No page may cost more than PAGE_MAX_QUERIES queries, and no page may cost more for a plan
 of 500 actions than for one of 20. The count includes what every request costs: the
-session (read, and saved in a savepoint: SESSION_SAVE_EVERY_REQUEST), the user and the
-user's memberships (ivp/access.py fetches those once per request).
+session (read; written at most once a minute, ivp.middleware.SlidingSessionMiddleware),
+the user and the user's memberships (ivp/access.py fetches those once per request).
 """
 
 from django.db import connection

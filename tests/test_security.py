@@ -1,9 +1,13 @@
 """Login hardening: lock-out, logging, session expiry, security headers."""
 
+import datetime as dt
 import logging
 
 import pytest
+import time_machine
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from .factories import UserFactory
@@ -56,9 +60,33 @@ def test_refused_authorisation_is_logged(officer, client, caplog):
     assert any("authorisation refused user=oov.epe" in r.getMessage() for r in caplog.records)
 
 
-def test_session_expires_after_inactivity():
-    assert settings.SESSION_SAVE_EVERY_REQUEST
-    assert settings.SESSION_COOKIE_AGE <= 60 * 60
+def test_session_expires_after_30_idle_minutes_and_is_written_at_most_once_a_minute(
+    officer, client
+):
+    """The idle timeout slides with activity, without a session write on every request."""
+    assert settings.SESSION_COOKIE_AGE == 30 * 60
+
+    def session_writes():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/")
+        writes = [q for q in queries if q["sql"].startswith("UPDATE") and "django_session" in q["sql"]]
+        return response.status_code, len(writes)
+
+    start = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)
+    with time_machine.travel(start, tick=False) as clock:
+        client.force_login(officer)
+        assert session_writes() == (200, 0)  # just logged in: nothing to refresh
+        clock.shift(dt.timedelta(seconds=30))
+        assert session_writes() == (200, 0)
+        clock.shift(dt.timedelta(minutes=20))
+        assert session_writes() == (200, 1)  # refreshed: now valid until 09:50:30
+        clock.shift(dt.timedelta(seconds=40))
+        assert session_writes() == (200, 0)
+        clock.shift(dt.timedelta(minutes=29))  # 09:50:10, idle for 29 minutes
+        assert session_writes() == (200, 1)  # valid until 10:20:10
+        clock.shift(dt.timedelta(minutes=30, seconds=1))
+        status, _ = session_writes()
+        assert status == 302  # idle for more than 30 minutes: log in again
 
 
 def test_security_headers_and_content_security_policy(client):
