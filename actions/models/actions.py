@@ -341,6 +341,11 @@ class ProgressUpdate(models.Model):
         verbose_name_plural = _("progress updates")
         ordering = ["-date", "-id"]
         get_latest_by = ["date", "id"]
+        # "The latest update of an action" (the pages' latest-progress subqueries, the
+        # status refresh) reads one index entry instead of sorting the action's updates.
+        indexes = [
+            models.Index(fields=["action", "-date", "-id"], name="progressupdate_latest"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(percentage__isnull=True) | Q(percentage__lte=100),
