@@ -139,3 +139,37 @@ def test_stale_actions_are_reported(epe_world, mailoutbox, settings):
     reminders_send(today=dt.date(2021, 3, 31))
     assert len(mailoutbox) == 1
     assert "Lang niet bijgewerkt" in mailoutbox[0].body
+
+
+def test_collecting_costs_the_same_queries_for_5_and_50_due_actions():
+    """Permissions are asked once per officer, not once per officer and action."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from actions.reminders import collect
+
+    from .factories import dashboard_plan
+
+    plan, _ = dashboard_plan()
+    officers = []
+    for municipality in plan.municipalities.all():
+        officer = UserFactory()
+        Membership.objects.create(user=officer, organisation=municipality, role="officer")
+        officers.append(officer)
+    day = dt.date(2021, 6, 1)
+    due = dt.date(2021, 6, 15)  # in 14 days
+
+    def add(n):
+        for i in range(n):
+            action = ActionFactory(priority=plan.priorities.first(), deadline=due, title=f"Te doen {i}")
+            action.owners.set([plan.municipalities.all()[i % 2]])
+
+    add(5)
+    with CaptureQueriesContext(connection) as few:
+        assert sum(len(items) for items in collect(day).values()) == 5
+    add(45)
+    with CaptureQueriesContext(connection) as many:
+        per_user = collect(day)
+    assert sum(len(items) for items in per_user.values()) == 50
+    assert set(per_user) == set(officers)
+    assert len(few) == len(many)
