@@ -181,6 +181,7 @@ def capped_lists(
     totals: dict[str, int],
     filters: dict[str, dict],
     limit: int | None = None,
+    annotate_shown: dict | None = None,
 ) -> dict[str, dict]:
     """Several short lists of one queryset: per list its first rows, total and filter query.
 
@@ -193,6 +194,10 @@ def capped_lists(
     away on the filtered actions page, whose link is `query`. `totals` are the lists'
     lengths, counted by an aggregate the page already makes. The conditions are on the
     row's own fields: one across a many-valued relation would repeat rows.
+
+    `annotate_shown` are annotations (such as the latest progress, three subqueries per
+    row) computed only for the rows shown, in one more query, rather than for every row
+    the window function has to number.
     """
     limit = limit or DASHBOARD_LIST_LIMIT
     ordering = [
@@ -220,6 +225,16 @@ def capped_lists(
     rows = list(
         queryset.filter(any_list).annotate(**positions).filter(shown).order_by(*order)
     )
+    if annotate_shown and rows:
+        extra = {
+            row["pk"]: row
+            for row in queryset.model.objects.filter(pk__in=[r.pk for r in rows])
+            .annotate(**annotate_shown)
+            .values("pk", *annotate_shown)
+        }
+        for row in rows:
+            for name in annotate_shown:
+                setattr(row, name, extra[row.pk][name])
 
     def listed(row, name):
         position = getattr(row, f"position_{name}")
@@ -821,14 +836,18 @@ def organisation_detail(request, pk):
     )
     today = timezone.localdate()
     owned = Action.objects.visible_to(request.user).filter(owners=organisation)
+    # Its plans: as a municipality, as a partner, or as the owner of actions in them.
+    plan_ids = (
+        Plan.municipalities.through.objects.filter(organisation=organisation)
+        .values("plan_id")
+        .union(
+            Plan.partners.through.objects.filter(organisation=organisation).values("plan_id"),
+            owned.order_by().values("priority__plan"),
+        )
+    )
     plans = list(
         Plan.objects.visible_to(request.user)
-        .filter(
-            Q(municipalities=organisation)
-            | Q(partners=organisation)
-            | Q(pk__in=owned.values("priority__plan"))
-        )
-        .distinct()
+        .filter(pk__in=plan_ids)
         .order_by("-end_year", "title")
     )
     per_plan = {
@@ -858,7 +877,7 @@ def organisation_detail(request, pk):
     # Both lists in one query. Totals: sums of the per-plan numbers the database already
     # counted above.
     lists = capped_lists(
-        owned.with_list_relations().annotate(**latest_progress_annotations()),
+        owned.with_list_relations(),
         {
             "actions": Q(pk__isnull=False),  # every action it owns
             "overdue": Q(deadline__lt=today) & ~Q(status__in=CLOSED_STATUSES),
@@ -877,12 +896,22 @@ def organisation_detail(request, pk):
         },
         filters={},
         limit=DASHBOARD_LIST_LIMIT,
+        annotate_shown=latest_progress_annotations(),
+    )
+    # Its meetings: where it takes part, or where its actions are on the agenda. A UNION
+    # of the two link tables, not a join with OR, which PostgreSQL cannot estimate.
+    meeting_ids = (
+        Meeting.municipalities.through.objects.filter(organisation=organisation)
+        .values("meeting_id")
+        .union(
+            Action.meetings.through.objects.filter(
+                action__in=owned.order_by().values("pk")
+            ).values("meeting_id")
+        )
     )
     meetings = list(
         Meeting.objects.visible_to(request.user)
-        .filter(Q(municipalities=organisation) | Q(actions__in=owned.values("pk")))
-        .filter(date__gte=today)
-        .distinct()
+        .filter(pk__in=meeting_ids, date__gte=today)
         .order_by("date")[:5]
     )
     return render(

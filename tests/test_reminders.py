@@ -10,7 +10,7 @@ from django.core.management import call_command
 from actions.models import Action, Meeting, ReminderSettings
 from actions.reminders import reminders_send
 from policies.demo import demo_users_load
-from policies.models import Membership, Organisation, Plan
+from policies.models import Membership, Plan
 from policies.seeds import seeds_load
 
 from .factories import ActionFactory, MunicipalityFactory, PlanFactory, PriorityFactory, UserFactory
