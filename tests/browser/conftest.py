@@ -5,7 +5,6 @@ fetch; these fixtures point it at /usr/bin/chromium instead (see MACHINE-NOTES.m
 """
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,24 +14,6 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PASSWORD = "browser-test-wachtwoord-2021"
-
-
-def _is_browser_test(item) -> bool:
-    return Path(str(item.fspath)).parent == Path(__file__).parent
-
-
-def pytest_collection_modifyitems(config, items):
-    # Last: Playwright's session keeps an event loop running in the main thread, after
-    # which Django refuses database calls in the tests that follow (async safety).
-    items[:] = [i for i in items if not _is_browser_test(i)] + [
-        i for i in items if _is_browser_test(i)
-    ]
-    if os.environ.get("CI", "").lower() == "true":
-        return  # in CI a missing browser is a failure, not a skip
-    if not shutil.which(CHROMIUM) or not AXE.exists():
-        for item in items:
-            if _is_browser_test(item):
-                item.add_marker(pytest.mark.skip(reason="needs chromium and npm ci"))
 
 
 @pytest.fixture(scope="package", autouse=True)
