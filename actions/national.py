@@ -201,6 +201,7 @@ class NationalDataset:
             plans = self.plans(teams)
             self.progress(f"{self.summary.counts['plannen']} plannen")
             meetings = self.meetings(teams)
+            self.link_meetings(plans, meetings)
             actions = self.actions(plans, meetings)
             self.progress(f"{len(actions)} acties")
             self.progress_updates(actions)
@@ -228,7 +229,7 @@ class NationalDataset:
                 for name, code in zip(names, free_codes[: len(names)])
             ],
             self.summary,
-            "gemeenten",
+            "nieuwe gemeenten",
         )
         towns = (existing + created)[: self.municipalities]
         rng.shuffle(towns)
@@ -335,30 +336,22 @@ class NationalDataset:
             themes = rng.sample(THEMES, 5)
             team["themes"] = themes
             for start, end in IVPS:
-                ivp = Plan(
+                ivp = self.plan(
+                    team, Plan.Kind.IVP, start, end,
                     title=f"Integraal Veiligheidsplan {start}-{end} {team['name']}",
-                    slug=f"{SLUG_PREFIX}{team['number']:03d}-ivp-{start}-{end}",
-                    kind=Plan.Kind.IVP,
-                    start_year=start,
-                    end_year=end,
-                    status=Plan.Status.COMPLETED if end < self.today.year else Plan.Status.ADOPTED,
+                    slug=f"ivp-{start}-{end}",
                     adopted_on=dt.date(start - 1, 12, 10 + team["number"] % 15),
                     adopted_by="Gemeenteraden",
-                    description=GENERATED,
                 )
                 plan_rows.append(ivp)
                 specs.append({"plan": ivp, "team": team, "ivp": None})
                 for year in range(start, end + 1):
-                    programme = Plan(
+                    programme = self.plan(
+                        team, Plan.Kind.PROGRAMME, year, year,
                         title=f"Uitvoeringsprogramma {year} {team['name']}",
-                        slug=f"{SLUG_PREFIX}{team['number']:03d}-uvp-{year}",
-                        kind=Plan.Kind.PROGRAMME,
-                        start_year=year,
-                        end_year=year,
-                        status=Plan.Status.COMPLETED if year < self.today.year else Plan.Status.ADOPTED,
+                        slug=f"uvp-{year}",
                         adopted_on=dt.date(year - 1, 12, 1 + team["number"] % 20),
                         adopted_by="Driehoek",
-                        description=GENERATED,
                     )
                     plan_rows.append(programme)
                     specs.append({"plan": programme, "team": team, "ivp": ivp})
@@ -385,6 +378,18 @@ class NationalDataset:
         bulk(Plan.coordinators.through, coordinators, self.summary, "plan-coördinatoren")
         self.priorities(specs)
         return specs
+
+    def plan(self, team: dict, kind: str, start: int, end: int, *, slug: str, **fields) -> Plan:
+        """An unsaved generated plan of a basisteam, completed when it ended before today."""
+        return Plan(
+            kind=kind,
+            slug=f"{SLUG_PREFIX}{team['number']:03d}-{slug}",
+            start_year=start,
+            end_year=end,
+            status=Plan.Status.COMPLETED if end < self.today.year else Plan.Status.ADOPTED,
+            description=GENERATED,
+            **fields,
+        )
 
     def priorities(self, specs: list[dict]) -> None:
         tops, subs = [], []
@@ -456,7 +461,6 @@ class NationalDataset:
                     )
                     keys.append((team["number"], year, quarter))
         bulk(Meeting, rows, self.summary, "overleggen")
-        self.meeting_teams = {m.pk: key[0] for m, key in zip(rows, keys)}
         return dict(zip(keys, rows))
 
     def link_meetings(self, specs, meetings) -> None:
@@ -502,7 +506,6 @@ class NationalDataset:
 
     def actions(self, specs: list[dict], meetings) -> list[Action]:
         rng = self.rng
-        self.link_meetings(specs, meetings)
         rows, owners, partners, meeting_links = [], [], [], []
         agreements_by_priority: dict[int, list[int]] = {}
         for priority_id, agreement_id in Agreement.objects.filter(

@@ -88,6 +88,8 @@ def visible_plan_ids(user):
     from policies.models import Plan
 
     orgs = organisation_ids(user)
+    if not orgs:
+        return Plan.objects.none().values("pk")  # a subquery that matches nothing
     in_plan = Plan.municipalities.through.objects.filter(organisation_id__in=orgs)
     partner = Plan.partners.through.objects.filter(organisation_id__in=orgs)
     return in_plan.values("plan_id").union(partner.values("plan_id"))
@@ -98,8 +100,6 @@ def visible_plans(user):
 
     if is_beheerder(user):
         return Plan.objects.all()
-    if not organisation_ids(user):
-        return Plan.objects.none()
     return Plan.objects.filter(pk__in=visible_plan_ids(user))
 
 
@@ -135,8 +135,6 @@ class ScopedQuerySet:
     def visible_to(self, user):
         if is_beheerder(user):
             return self.all()
-        if not organisation_ids(user):
-            return self.none()
         return plan_scope(self, visible_plan_ids(user), self.plan_lookups)
 
     def changeable_by(self, user):
@@ -150,8 +148,6 @@ def owned_actions(user):
     from actions.models import Action
 
     owned = Action.objects.filter(owners__in=officer_organisation_ids(user)).values("pk")
-    if not organisation_ids(user):
-        return Action.objects.none()
     return plan_scope(
         Action.objects.filter(pk__in=owned), visible_plan_ids(user), ("priority__plan",)
     )
