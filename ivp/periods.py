@@ -5,9 +5,12 @@ period (so "2021" is due on 31 December 2021 and overdue comparisons stay plain 
 comparisons in SQL) together with its precision, and show it as precisely as it was given.
 """
 
+from __future__ import annotations
+
 import calendar
 import datetime as dt
 import re
+from dataclasses import dataclass
 
 from django.db import models
 from django.utils import formats
@@ -36,6 +39,86 @@ _PATTERNS = [
 
 def end_of_month(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def quarter_of(date: dt.date) -> int:
+    return (date.month - 1) // 3 + 1
+
+
+def end_of_precision(date: dt.date, precision: str) -> dt.date:
+    """The last day of the month, quarter or year that `date` lies in ("2021-03-01" given
+    as a month is 31 March 2021): the day a deadline of that precision is stored as."""
+    if precision == Precision.YEAR:
+        return dt.date(date.year, 12, 31)
+    if precision == Precision.QUARTER:
+        return end_of_month(date.year, QUARTER_END_MONTH[quarter_of(date)])
+    if precision == Precision.MONTH:
+        return end_of_month(date.year, date.month)
+    return date
+
+
+@dataclass(frozen=True)
+class Period:
+    """A reporting period: a quarter (quarter 1-4) or a whole year (quarter None).
+
+    The dashboard, the PDF reports, the API's `as_of` and the exports all take their
+    bounds, labels and "the day whose state this period shows" from here.
+    """
+
+    year: int
+    quarter: int | None = None
+
+    @classmethod
+    def containing(cls, date: dt.date) -> Period:
+        """The quarter `date` lies in."""
+        return cls(date.year, quarter_of(date))
+
+    @property
+    def start(self) -> dt.date:
+        return dt.date(self.year, 3 * self.quarter - 2 if self.quarter else 1, 1)
+
+    @property
+    def end(self) -> dt.date:
+        if not self.quarter:
+            return dt.date(self.year, 12, 31)
+        return end_of_month(self.year, QUARTER_END_MONTH[self.quarter])
+
+    @property
+    def precision(self) -> str:
+        return Precision.QUARTER if self.quarter else Precision.YEAR
+
+    def next(self) -> Period:
+        if self.quarter is None:
+            return Period(self.year + 1)
+        if self.quarter == 4:
+            return Period(self.year + 1, 1)
+        return Period(self.year, self.quarter + 1)
+
+    def previous(self) -> Period:
+        if self.quarter is None:
+            return Period(self.year - 1)
+        if self.quarter == 1:
+            return Period(self.year - 1, 4)
+        return Period(self.year, self.quarter - 1)
+
+    def contains(self, date: dt.date | None) -> bool:
+        return date is not None and self.start <= date <= self.end
+
+    def state_day(self, today: dt.date) -> dt.date:
+        """The day whose state of affairs this period shows: its last day once it has
+        ended, today while it runs (a period that has not begun shows today too)."""
+        return min(self.end, today) if today >= self.start else today
+
+    def has_ended(self, today: dt.date) -> bool:
+        return today > self.end
+
+    def __str__(self):
+        return format_period(self.end, self.precision)
+
+    def query(self) -> str:
+        if self.quarter:
+            return f"periode=kwartaal&jaar={self.year}&kwartaal={self.quarter}"
+        return f"periode=jaar&jaar={self.year}"
 
 
 def parse_period(value: str) -> tuple[dt.date, str]:
@@ -69,7 +152,7 @@ def format_period(date: dt.date | None, precision: str) -> str:
     if precision == Precision.YEAR:
         return str(date.year)
     if precision == Precision.QUARTER:
-        quarter = (date.month - 1) // 3 + 1
+        quarter = quarter_of(date)
         return pgettext("quarter", "Q%(quarter)s %(year)s") % {
             "quarter": quarter,
             "year": date.year,

@@ -228,6 +228,17 @@ class Action(VersionedModel):
         choices=Precision.choices,
         default=Precision.DAY,
     )
+    # What a report of a past period holds: an action entered today does not belong to
+    # the state of the plan in 2021. Seeds and imports of a programme set the start of
+    # the plan (or, for an unplanned action, the day it was added).
+    in_plan_since = models.DateField(
+        _("in the plan since"),
+        default=timezone.localdate,
+        help_text=_(
+            "The first day on which this action belonged to the plan. Reports of "
+            "periods before it leave the action out."
+        ),
+    )
     note = models.TextField(
         _("note"), blank=True, help_text=_("Remarks, e.g. where the source contradicts itself.")
     )
