@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
 
-from django.utils import formats
 from django.utils.translation import gettext as _
 
 from actions.models import Status
+from ivp.formats import number
 
 # Order of the segments in a status bar: finished work first, as the driehoek reads it.
 STATUS_ORDER = (
@@ -51,14 +51,8 @@ def _attr(value) -> str:
 
 
 def _num(value) -> str:
-    """A number in the active language (Dutch: decimal comma), without trailing zeros."""
-    if value is None:
-        return "–"
-    value = Decimal(value)
-    if not value.is_finite():
-        return str(value)
-    places = max(0, -value.normalize().as_tuple().exponent)
-    return formats.number_format(value, decimal_pos=min(places, 2), use_l10n=True)
+    # Two decimals at most: worked-out values (a relative target, the axis ticks).
+    return number(value, max_decimals=2)
 
 
 def status_bar_svg(counts: dict[str, int], *, title: str, width: int = 320) -> str:

@@ -21,16 +21,17 @@ import datetime as dt
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.db.models import Prefetch, Q
 from django.template.loader import render_to_string
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from actions.models import CLOSED_STATUSES, Action, Meeting, ProgressUpdate, Status
+from ivp.formats import date as dutch_date
+from ivp.formats import number as dutch_number
 from ivp.periods import Precision, format_period
 from policies.models import Agreement, Indicator, Plan, Priority, Result
 
@@ -55,29 +56,6 @@ class ReportError(Exception):
 
 class ReportTooLarge(ReportError):
     """A report would take too long or grow too big."""
-
-
-# --- formatting -------------------------------------------------------------------------
-
-
-def dutch_date(value: dt.date | None) -> str:
-    return formats.date_format(value, "DATE_FORMAT") if value else ""
-
-
-def dutch_number(value) -> str:
-    """15642 -> "15.642", 12.5 -> "12,5": no trailing zeros, no exponent."""
-    if value is None:
-        return ""
-    value = Decimal(value)
-    if value == value.to_integral_value():
-        value = value.quantize(Decimal(1))
-        decimals = 0
-    else:
-        value = value.normalize()
-        decimals = max(-value.as_tuple().exponent, 0)
-    return formats.number_format(
-        value, decimal_pos=decimals, use_l10n=True, force_grouping=True
-    )
 
 
 def quarter_bounds(year: int, quarter: int) -> tuple[dt.date, dt.date]:

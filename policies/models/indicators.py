@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ivp.access import ScopedQuerySet
+from ivp.formats import number, signed
 
 from .plans import YEAR_VALIDATORS
 
@@ -151,11 +152,11 @@ class Target(models.Model):
     def __str__(self):
         if self.kind == self.Kind.RELATIVE:
             return _("%(value)s%% in %(year)s compared with %(reference)s") % {
-                "value": f"{self.value.normalize():+}",
+                "value": signed(self.value),
                 "year": self.year,
                 "reference": self.reference_year,
             }
-        return _("%(value)s in %(year)s") % {"value": self.value.normalize(), "year": self.year}
+        return _("%(value)s in %(year)s") % {"value": number(self.value), "year": self.year}
 
 
 class Measurement(models.Model):
@@ -215,7 +216,7 @@ class Measurement(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.indicator}: {self.period_label} = {self.value.normalize()}"
+        return f"{self.indicator}: {self.period_label} = {number(self.value)}"
 
     @property
     def period_label(self) -> str:
