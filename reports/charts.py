@@ -13,7 +13,6 @@ text alternative, never by colour alone.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
 
@@ -50,8 +49,9 @@ def _attr(value) -> str:
     return escape(str(value), quote=True)
 
 
-def _num(value) -> str:
-    # Two decimals at most: worked-out values (a relative target, the axis ticks).
+def _rounded(value) -> str:
+    # Worked-out values (a relative target, the axis ticks) to two decimals at most;
+    # measured values are printed as measured, as the tables next to the chart print them.
     return number(value, max_decimals=2)
 
 
@@ -115,156 +115,21 @@ def status_bar_svg(counts: dict[str, int], *, title: str, width: int = 320) -> s
 
 
 # --- indicators ------------------------------------------------------------------------
+# The chart draws what the indicator says about itself (policies/indicators.py): its
+# points, its targets as values and whether it is on track. It decides nothing.
 
 
-@dataclass(frozen=True)
-class Point:
-    label: str
-    order: float  # position on the time axis (year + fraction)
-    value: Decimal
-    provisional: bool
+def _target_label(target) -> str:
+    return _("target %(year)s: %(value)s") % {
+        "year": target.year,
+        "value": _rounded(target.value),
+    }
 
 
-@dataclass(frozen=True)
-class TargetLine:
-    year: int
-    value: Decimal
-    is_final: bool
-    label: str
-
-
-@dataclass(frozen=True)
-class Assessment:
-    """Where an indicator stands: its latest value compared with its baseline and target."""
-
-    on_track: bool | None  # None: no measurement or nothing to compare with
-    latest: Point | None
-    target: TargetLine | None
-    reason: str
-
-    @property
-    def label(self) -> str:
-        if self.on_track is None:
-            return _("unknown")
-        return _("on track") if self.on_track else _("off track")
-
-
-def _points(indicator) -> list[Point]:
-    points = []
-    for m in indicator.measurements.all():
-        if m.period_type == "quarter":
-            order = m.year + (m.period_number - 0.5) / 4
-        elif m.period_type == "month":
-            order = m.year + (m.period_number - 0.5) / 12
-        else:
-            order = m.year + 0.5
-        points.append(Point(m.period_label, order, Decimal(m.value), m.provisional))
-    points.sort(key=lambda p: p.order)
-    return points
-
-
-def _value_in(points: list[Point], indicator, year: int) -> Decimal | None:
-    """The indicator's value over a year: its yearly measurement, else its baseline."""
-    for p in points:
-        if p.label == str(year):
-            return p.value
-    if indicator.baseline_year == year and indicator.baseline_value is not None:
-        return Decimal(indicator.baseline_value)
-    return None
-
-
-def target_lines(indicator, points: list[Point] | None = None) -> list[TargetLine]:
-    """The indicator's targets as absolute values (a relative target needs its reference)."""
-    points = _points(indicator) if points is None else points
-    lines = []
-    for target in indicator.targets.all():
-        if target.kind == "relative":
-            reference = _value_in(points, indicator, target.reference_year)
-            if reference is None:
-                continue
-            value = reference * (1 + Decimal(target.value) / 100)
-        else:
-            value = Decimal(target.value)
-        lines.append(
-            TargetLine(
-                year=target.year,
-                value=value,
-                is_final=target.is_final,
-                label=_("target %(year)s: %(value)s")
-                % {"year": target.year, "value": _num(value)},
-            )
-        )
-    lines.sort(key=lambda t: t.year)
-    return lines
-
-
-def _better_or_equal(indicator, value: Decimal, than: Decimal) -> bool:
-    return value <= than if indicator.direction == "lower" else value >= than
-
-
-def assess_indicator(indicator) -> Assessment:
-    """On or off track: compare the latest value with the path from baseline to target.
-
-    Reached the target: on track. Otherwise, with a baseline, the expected value for the
-    latest year lies on the straight line from baseline to the target; at least as good
-    (lower or higher, as the indicator says) is on track. Without a target: better than
-    the baseline is on track.
-    """
-    points = _points(indicator)
-    if not points:
-        return Assessment(None, None, None, _("No measurements yet."))
-    latest = points[-1]
-    targets = target_lines(indicator, points)
-    year = int(latest.order)
-    target = next(
-        (t for t in targets if t.year >= year), targets[-1] if targets else None
-    )
-    baseline = indicator.baseline_value
-    if target is not None:
-        if _better_or_equal(indicator, latest.value, target.value):
-            return Assessment(True, latest, target, _("The target has been reached."))
-        if (
-            baseline is not None
-            and indicator.baseline_year
-            and target.year > indicator.baseline_year
-        ):
-            share = min(
-                1,
-                max(
-                    0,
-                    (latest.order - indicator.baseline_year - 0.5)
-                    / (target.year - indicator.baseline_year),
-                ),
-            )
-            expected = Decimal(baseline) + (target.value - Decimal(baseline)) * Decimal(
-                str(share)
-            )
-            on_track = _better_or_equal(indicator, latest.value, expected)
-            return Assessment(
-                on_track,
-                latest,
-                target,
-                _("Expected by now on the way from baseline to target: %(value)s.")
-                % {"value": _num(expected)},
-            )
-        return Assessment(False, latest, target, _("The target has not been reached."))
-    if baseline is not None:
-        on_track = _better_or_equal(indicator, latest.value, Decimal(baseline))
-        return Assessment(
-            on_track,
-            latest,
-            None,
-            _("Better than the baseline.")
-            if on_track
-            else _("Not better than the baseline."),
-        )
-    return Assessment(None, latest, None, _("No baseline or target to compare with."))
-
-
-def indicator_text(indicator, assessment: Assessment | None = None) -> str:
+def indicator_text(indicator, *, until_year: int | None = None) -> str:
     """The chart's text alternative: every number the chart shows, in a sentence."""
-    assessment = assessment or assess_indicator(indicator)
-    points = _points(indicator)
+    assessment = indicator.assessment(until_year)
+    points = indicator.points(until_year)
     unit = f" {indicator.unit}" if indicator.unit else ""
     sentences = [
         f"{indicator.name} ({indicator.get_direction_display()}).",
@@ -274,15 +139,16 @@ def indicator_text(indicator, assessment: Assessment | None = None) -> str:
         sentences.append(
             "{} {}{}{}.".format(
                 _("Baseline"),
-                _num(indicator.baseline_value),
+                number(indicator.baseline_value),
                 unit,
                 f" ({indicator.baseline_year})" if indicator.baseline_year else "",
             )
         )
-    lines = target_lines(indicator, points)
+    lines = indicator.target_lines(until_year)
     if lines:
         sentences.append(
-            _("Targets: %(targets)s.") % {"targets": "; ".join(t.label for t in lines)}
+            _("Targets: %(targets)s.")
+            % {"targets": "; ".join(_target_label(t) for t in lines)}
         )
     if points:
         sentences.append(
@@ -291,7 +157,7 @@ def indicator_text(indicator, assessment: Assessment | None = None) -> str:
                 "values": "; ".join(
                     "{} {}{}".format(
                         p.label,
-                        _num(p.value),
+                        number(p.value),
                         " ({})".format(_("provisional")) if p.provisional else "",
                     )
                     for p in points
@@ -304,16 +170,18 @@ def indicator_text(indicator, assessment: Assessment | None = None) -> str:
     return " ".join(sentences)
 
 
-def indicator_chart_svg(indicator, *, width: int = 480, height: int = 220) -> str:
+def indicator_chart_svg(
+    indicator, *, until_year: int | None = None, width: int = 480, height: int = 220
+) -> str:
     """A line chart of an indicator's measurements with baseline and target lines.
 
+    `until_year`: draw (and judge) what was known then, as Indicator.assessment does.
     Provisional values are drawn as open circles on a dashed segment and marked "v".
     Expects `measurements` and `targets` prefetched when drawing many indicators.
     """
-    points = _points(indicator)
-    targets = target_lines(indicator, points)
-    assessment = assess_indicator(indicator)
-    label = indicator_text(indicator, assessment)
+    points = indicator.points(until_year)
+    targets = indicator.target_lines(until_year)
+    label = indicator_text(indicator, until_year=until_year)
     left, right, top, bottom = 56, 16, 14, 34
     plot_w, plot_h = width - left - right, height - top - bottom
 
@@ -370,7 +238,7 @@ def indicator_chart_svg(indicator, *, width: int = 480, height: int = 220) -> st
         out.append(
             f'<line x1="{left - 4}" y1="{y:.1f}" x2="{left}" y2="{y:.1f}" stroke="{INK}"/>'
             f'<text x="{left - 6}" y="{y + 4:.1f}" {font} text-anchor="end" fill="{INK}">'
-            f"{escape(_num(Decimal(str(round(v, 2)))))}</text>"
+            f"{escape(_rounded(v))}</text>"
         )
     year_range = range(int(first + 0.5), int(last - 0.5) + 1)
     step = max(1, len(year_range) // 8 + (1 if len(year_range) % 8 else 0))
@@ -397,7 +265,7 @@ def indicator_chart_svg(indicator, *, width: int = 480, height: int = 220) -> st
             f'<g aria-hidden="true"><line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" '
             f'y2="{y:.1f}" stroke="{TARGET_COLOUR}" stroke-dasharray="8 4"/>'
             f'<text x="{left + 4}" y="{y - 3:.1f}" {font} fill="{TARGET_COLOUR}">'
-            f"{escape(t.label)}</text></g>"
+            f"{escape(_target_label(t))}</text></g>"
         )
 
     # The measurements: solid between final values, dashed towards a provisional one.
@@ -413,7 +281,7 @@ def indicator_chart_svg(indicator, *, width: int = 480, height: int = 220) -> st
         fill = "#ffffff" if p.provisional else LINE_COLOUR
         tip = "{}: {}{}".format(
             p.label,
-            _num(p.value),
+            number(p.value),
             " ({})".format(_("provisional")) if p.provisional else "",
         )
         out.append(

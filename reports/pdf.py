@@ -255,15 +255,15 @@ def _indicators(plan: Plan, year: int):
     )
     rows = []
     for indicator in indicators:
-        measurements = [m for m in indicator.measurements.all() if m.year <= year]
-        yearly = [m for m in measurements if m.period_type == "year"]
-        this_year = next((m for m in yearly if m.year == year), None)
-        latest = yearly[-1] if yearly else (measurements[-1] if measurements else None)
+        # What was known in the report's year, judged as the dashboard judges it.
+        measurements = indicator.measurements_until(year)
+        this_year = indicator.yearly_measurement(year)
+        latest = indicator.latest_measurement(until_year=year)
         chart = ""
         if measurements:
             # The chart module escapes every text it draws (tests/test_pdf_safety.py
             # puts markup into an indicator's name).
-            chart = mark_safe(indicator_chart_svg(indicator))
+            chart = mark_safe(indicator_chart_svg(indicator, until_year=year))
         rows.append(
             {
                 "indicator": indicator,
@@ -281,6 +281,7 @@ def _indicators(plan: Plan, year: int):
                     for m in measurements
                 ],
                 "chart": chart,
+                "assessment": indicator.assessment(until_year=year),
             }
         )
     return rows

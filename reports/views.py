@@ -49,7 +49,7 @@ from actions.filtersets import ActionFilterSet
 from actions.models import CLOSED_STATUSES, Action, Meeting, ProgressUpdate, Status
 from policies.models import Indicator, Organisation, Plan, Priority
 
-from .charts import STATUS_ORDER, assess_indicator, indicator_chart_svg, status_bar_svg
+from .charts import STATUS_ORDER, indicator_chart_svg, status_bar_svg
 
 ACTIONS_PER_PAGE = 50
 # Rows per list on the plan dashboard and the organisation page; the rest is linked.
@@ -495,11 +495,15 @@ def plan_dashboard(request, pk):
         .prefetch_related("measurements", "targets")
         .order_by("name")
     ):
+        # Judged with what was known in the period's year, as the PDF of that year is.
         indicators.append(
             {
                 "indicator": indicator,
-                "assessment": assess_indicator(indicator),
-                "chart": mark_safe(indicator_chart_svg(indicator)),
+                "assessment": indicator.assessment(until_year=period.year),
+                "measurements": indicator.measurements_until(period.year),
+                "chart": mark_safe(
+                    indicator_chart_svg(indicator, until_year=period.year)
+                ),
             }
         )
 

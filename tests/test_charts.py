@@ -8,7 +8,7 @@ from django.utils import translation
 
 from actions.models import Status
 from policies.models import Indicator, Target
-from reports.charts import assess_indicator, indicator_chart_svg, status_bar_svg
+from reports.charts import indicator_chart_svg, status_bar_svg
 
 from .factories import IndicatorFactory, MeasurementFactory
 
@@ -105,61 +105,24 @@ def test_indicator_chart_shows_baseline_targets_and_provisional_values():
     ]  # open = provisional
 
 
-def make_indicator(direction, baseline, target, values):
-    indicator = IndicatorFactory(
-        direction=direction, baseline_value=baseline, baseline_year=2014
-    )
-    if target is not None:
-        Target.objects.create(
-            indicator=indicator, kind="absolute", value=target, year=2018
-        )
-    for year, value in values:
-        MeasurementFactory(indicator=indicator, year=year, value=value)
-    return indicator
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize(
-    ("direction", "values", "on_track"),
-    [
-        # From 100 to 60 by 2018: by 2016 about 80 is expected.
-        (Indicator.Direction.LOWER, [(2016, 75)], True),
-        (Indicator.Direction.LOWER, [(2016, 95)], False),
-        (Indicator.Direction.LOWER, [(2016, 55)], True),  # target reached
-    ],
-)
-def test_lower_is_better_indicator_on_track_against_path_to_target(
-    direction, values, on_track
-):
-    indicator = make_indicator(direction, 100, 60, values)
-    assessment = assess_indicator(indicator)
-    assert assessment.on_track is on_track
-    assert assessment.label == ("op koers" if on_track else "niet op koers")
-
-
-@pytest.mark.django_db
-def test_higher_is_better_indicator_reverses_the_comparison():
-    rising = make_indicator(Indicator.Direction.HIGHER, 50, 70, [(2016, 65)])
-    falling = make_indicator(Indicator.Direction.HIGHER, 50, 70, [(2016, 45)])
-    assert assess_indicator(rising).on_track is True
-    assert assess_indicator(falling).on_track is False
-
-
-@pytest.mark.django_db
-def test_indicator_without_target_is_compared_with_baseline():
-    assert (
-        assess_indicator(make_indicator("lower", 100, None, [(2016, 90)])).on_track
-        is True
-    )
-    assert (
-        assess_indicator(make_indicator("lower", 100, None, [(2016, 110)])).on_track
-        is False
-    )
-
-
 @pytest.mark.django_db
 def test_indicator_without_measurements_is_unknown_and_chart_says_so():
     indicator = IndicatorFactory(name="Nieuw")
-    assert assess_indicator(indicator).on_track is None
+    assert indicator.assessment().on_track is None
     root = parse(indicator_chart_svg(indicator))
     assert "Nog geen metingen" in root.get("aria-label")
+
+
+@pytest.mark.django_db
+def test_indicator_chart_until_a_year_draws_and_judges_what_was_known_then():
+    indicator = IndicatorFactory(
+        name="Woninginbraken", baseline_value=200, baseline_year=2014
+    )
+    MeasurementFactory(indicator=indicator, year=2015, value=Decimal(190))
+    MeasurementFactory(indicator=indicator, year=2016, value=Decimal(210))
+
+    root = parse(indicator_chart_svg(indicator, until_year=2015))
+    label = root.get("aria-label")
+    assert "2015 190" in label and "210" not in label
+    assert len(list(root.iter(SVG + "circle"))) == 1
+    assert "Op koers: Beter dan de nulmeting." in label

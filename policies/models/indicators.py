@@ -8,6 +8,7 @@ from simple_history.models import HistoricalRecords
 
 from ivp.access import ScopedQuerySet
 from ivp.formats import number, signed
+from policies import indicators as standing
 
 from .plans import YEAR_VALIDATORS
 
@@ -111,6 +112,28 @@ class Indicator(models.Model):
             raise ValidationError(
                 {"priority": _("The priority must belong to the indicator's plan.")}
             )
+
+    # Where the indicator stands, one answer for the dashboard, the charts and the PDF
+    # reports (policies/indicators.py). `until_year`: judge with what was known then.
+    # They read the prefetched `measurements` and `targets`, without queries of their own.
+
+    def measurements_until(self, year: int | None = None) -> list["Measurement"]:
+        return standing.measurements(self, year)
+
+    def yearly_measurement(self, year: int) -> "Measurement | None":
+        return standing.yearly_measurement(self, year)
+
+    def latest_measurement(self, until_year: int | None = None) -> "Measurement | None":
+        return standing.latest_measurement(self, until_year)
+
+    def points(self, until_year: int | None = None) -> list[standing.Point]:
+        return standing.points(self, until_year)
+
+    def target_lines(self, until_year: int | None = None) -> list[standing.TargetLine]:
+        return standing.target_lines(self, until_year)
+
+    def assessment(self, until_year: int | None = None) -> standing.Assessment:
+        return standing.assess(self, until_year)
 
 
 class Target(models.Model):
