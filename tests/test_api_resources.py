@@ -245,7 +245,9 @@ def test_create_action_then_progress_moves_its_status(api):
 def test_status_is_not_written_directly(api):
     action = Action.objects.filter(status=Status.NOT_STARTED).first()
     response = api.patch(
-        f"/api/v1/actions/{action.pk}/", {"status": "done"}, format="json"
+        f"/api/v1/actions/{action.pk}/",
+        {"status": "done", "version": action.version},
+        format="json",
     )
     assert response.status_code == 200
     action.refresh_from_db()

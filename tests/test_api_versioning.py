@@ -8,9 +8,12 @@ from actions.models import Action
 from .factories import (
     ActionFactory,
     AgreementFactory,
+    IndicatorFactory,
+    MeetingFactory,
     MunicipalityFactory,
     PlanFactory,
     PriorityFactory,
+    ProgressUpdateFactory,
     UserFactory,
 )
 
@@ -65,7 +68,7 @@ def test_full_update_with_stale_version_is_409(officer_and_action):
     client, action = officer_and_action
     url = f"/api/v1/actions/{action.pk}/"
     body = client.get(url).json()
-    client.patch(url, {"note": "tussendoor"}, format="json")
+    client.patch(url, {"note": "tussendoor", "version": body["version"]}, format="json")
     response = client.put(url, {**body, "title": "Nieuw"}, format="json")
     assert response.status_code == 409
     assert Action.objects.get(pk=action.pk).title == "Cameratoezicht"
@@ -123,3 +126,51 @@ def test_etag_and_if_match(officer_and_action):
     assert response.status_code == 412
     assert "If-Match moet de versie" in response.json()["detail"]
     assert Action.objects.get(pk=action.pk).title == "Een"
+
+
+def test_a_change_that_names_no_version_is_refused_with_428(officer_and_action):
+    client, action = officer_and_action
+    url = f"/api/v1/actions/{action.pk}/"
+    body = client.get(url).json()
+    for response in [
+        client.patch(url, {"title": "Zonder versie"}, format="json"),
+        client.put(url, {**body, "version": None, "title": "Zonder versie"}, format="json"),
+        client.patch(url, {"title": "Zonder versie"}, format="json", HTTP_IF_MATCH="*"),
+    ]:
+        assert response.status_code == 428
+        assert "Er is niets opgeslagen" in response.json()["detail"]
+        assert "If-Match" in response.json()["detail"]
+    assert Action.objects.get(pk=action.pk).title == "Cameratoezicht"
+    # Not visible stays 404, not allowed stays 403: the version is asked for last.
+    other = ActionFactory(title="Elders")
+    assert client.patch(f"/api/v1/actions/{other.pk}/", {}, format="json").status_code == 404
+
+
+@pytest.mark.parametrize("resource", ["plans", "meetings", "indicators", "progress-updates"])
+def test_plans_meetings_indicators_and_progress_carry_a_version(
+    officer_and_action, resource
+):
+    client, action = officer_and_action
+    plan = action.priority.plan
+    meeting = MeetingFactory()
+    meeting.plans.add(plan)
+    obj, field = {
+        "plans": (plan, "description"),
+        "meetings": (meeting, "notes"),
+        "indicators": (IndicatorFactory(plan=plan), "description"),
+        "progress-updates": (ProgressUpdateFactory(action=action), "text"),
+    }[resource]
+    url = f"/api/v1/{resource}/{obj.pk}/"
+    response = client.get(url)
+    version = response.json()["version"]
+    assert response["ETag"] == f'"{version}"'
+
+    assert client.patch(url, {field: "een"}, format="json").status_code == 428
+    response = client.patch(url, {field: "een", "version": version}, format="json")
+    assert response.status_code == 200, response.content
+    response = client.patch(url, {field: "twee", "version": version}, format="json")
+    assert response.status_code == 409
+    assert "oov.epe heeft deze" in response.json()["detail"]
+    response = client.patch(url, {field: "twee"}, format="json", HTTP_IF_MATCH=f'"{version}"')
+    assert response.status_code == 412
+    assert client.get(url).json()[field] == "een"

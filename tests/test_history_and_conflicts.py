@@ -9,7 +9,15 @@ from actions.models import Action, ProgressUpdate
 from ivp.versioning import StaleVersion
 from policies.models import Membership
 
-from .factories import ActionFactory, MunicipalityFactory, PlanFactory, PriorityFactory, UserFactory
+from .factories import (
+    ActionFactory,
+    MunicipalityFactory,
+    PartnerFactory,
+    PlanFactory,
+    PriorityFactory,
+    UserFactory,
+)
+from .forms import admin_post_data
 
 pytestmark = pytest.mark.django_db
 
@@ -201,3 +209,140 @@ def test_stale_inline_row_is_refused_without_saving_anything(client):
     assert Action.objects.get(pk=action.pk).title == "Door een ander gewijzigd"
     priority.refresh_from_db()
     assert priority.title == "Jeugd"  # the whole save was rolled back
+
+
+# --- issue 14: every version in the history, readable conflicts, merge, revert ---------
+
+
+def _change_page(client, obj):
+    opts = obj._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+    response = client.get(url)
+    assert response.status_code == 200
+    return url, response
+
+
+def test_status_from_a_one_line_update_is_in_the_history_with_who(epe_action, client):
+    carla = _officer("carla", epe_action.owners.get())
+    client.force_login(carla)
+    response = client.post(
+        reverse("actions:quick-update", args=[epe_action.pk]),
+        {f"a{epe_action.pk}-status": "ongoing", f"a{epe_action.pk}-text": "Gestart"},
+    )
+    assert response.status_code == 302
+    latest = epe_action.history.latest()
+    assert (latest.status, latest.history_user) == ("ongoing", carla)
+    assert latest.version == Action.objects.get(pk=epe_action.pk).version
+    assert latest.prev_record.status == "not_started"
+
+
+def test_progress_recorded_outside_a_request_names_its_author(epe_action):
+    dirk = UserFactory(username="dirk")
+    ProgressUpdate.objects.create(
+        action=epe_action, date=dt.date(2021, 3, 1), status="at_risk", text="Vertraagd",
+        author=dirk,
+    )
+    latest = epe_action.history.latest()
+    assert (latest.status, latest.history_user) == ("at_risk", dirk)
+
+
+def test_conflict_after_progress_says_who_changed_what_and_saving_again_keeps_it(
+    epe_action, client
+):
+    """Anna started before Bram's budget and Carla's progress; she changes the title."""
+    epe_action.budget = 2500
+    epe_action.save()
+    epe = epe_action.owners.get()
+    anna, bram, carla = _officer("anna", epe), _officer("bram", epe), _officer("carla", epe)
+
+    client.force_login(anna)
+    url, anna_page = _change_page(client, epe_action)
+
+    client.force_login(bram)
+    _, bram_page = _change_page(client, epe_action)
+    assert client.post(url, admin_post_data(bram_page, budget="3000")).status_code == 302
+    client.force_login(carla)
+    client.post(
+        reverse("actions:quick-update", args=[epe_action.pk]),
+        {f"a{epe_action.pk}-status": "ongoing", f"a{epe_action.pk}-text": "Gestart"},
+    )
+
+    client.force_login(anna)
+    response = client.post(url, admin_post_data(anna_page, title="Pva cybercrime 2021"))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "bram heeft deze actie" in content
+    assert "begroting (EUR): van “2500,00” naar “3000,00”" in content
+    assert "carla heeft deze actie" in content
+    assert "status: van “niet gestart” naar “loopt”" in content
+    assert "Iemand heeft" not in content
+
+    # Anna saves the form as it is shown again: her title, Bram's budget.
+    response = client.post(url, admin_post_data(response))
+    assert response.status_code == 302
+    action = Action.objects.get(pk=epe_action.pk)
+    assert (action.title, action.budget, action.status) == (
+        "Pva cybercrime 2021",
+        3000,
+        "ongoing",
+    )
+
+
+def test_conflict_names_owners_and_partners_in_words(epe_action, client):
+    epe = epe_action.owners.get()
+    hattem = MunicipalityFactory(name="Hattem")
+    police = PartnerFactory(name="Politie Veluwe-Noord")
+    anna, bram = _officer("anna", epe), _officer("bram", epe)
+    client.force_login(bram)
+    url, bram_page = _change_page(client, epe_action)
+
+    client.force_login(anna)
+    _, anna_page = _change_page(client, epe_action)
+    data = admin_post_data(
+        anna_page, owners=[str(epe.pk), str(hattem.pk)], partners=[str(police.pk)]
+    )
+    assert client.post(url, data).status_code == 302
+
+    client.force_login(bram)
+    content = client.post(url, admin_post_data(bram_page, note="x")).content.decode()
+    assert "trekkers: van “Epe” naar “Epe, Hattem”" in content
+    assert "partners: van “—” naar “Politie Veluwe-Noord”" in content
+    assert "&#x27;organisation&#x27;" not in content and "“[]”" not in content
+
+
+def test_two_saves_of_a_plan_from_one_version_the_second_is_refused(client):
+    epe = MunicipalityFactory(name="Epe")
+    plan = PlanFactory(municipalities=[epe], title="IVP Epe")
+    anna, bram = _officer("anna", epe), _officer("bram", epe)
+    client.force_login(anna)
+    url, page = _change_page(client, plan)
+    client.force_login(bram)
+    _, bram_page = _change_page(client, plan)
+
+    client.force_login(anna)
+    assert client.post(url, admin_post_data(page, title="IVP Epe 2021")).status_code == 302
+    client.force_login(bram)
+    response = client.post(url, admin_post_data(bram_page, description="Toelichting"))
+    assert response.status_code == 200
+    assert "titel: van “IVP Epe” naar “IVP Epe 2021”" in response.content.decode()
+    plan.refresh_from_db()
+    assert (plan.title, plan.description) == ("IVP Epe 2021", "")
+
+    assert client.post(url, admin_post_data(response)).status_code == 302
+    plan.refresh_from_db()
+    assert (plan.title, plan.description) == ("IVP Epe 2021", "Toelichting")
+
+
+@pytest.mark.parametrize(
+    "factory_name", ["PlanFactory", "MeetingFactory", "IndicatorFactory", "ProgressUpdateFactory"]
+)
+def test_plans_meetings_indicators_and_progress_are_versioned(factory_name):
+    from . import factories
+
+    obj = getattr(factories, factory_name)()
+    model = type(obj)
+    first, second = model.objects.get(pk=obj.pk), model.objects.get(pk=obj.pk)
+    first.save()
+    with pytest.raises(StaleVersion):
+        second.save()
+    assert model.objects.get(pk=obj.pk).version == first.version == second.version + 1

@@ -78,13 +78,26 @@ class ActionSerializer(ScopedModelSerializer):
 
 
 class ProgressUpdateSerializer(ScopedModelSerializer):
+    version = version_field()
+
     class Meta(ScopedModelSerializer.Meta):
         model = ProgressUpdate
         # The author is recorded (history) but not published: no data about persons.
-        fields = ["id", "action", "date", "status", "percentage", "text", "created_at"]
+        fields = [
+            "id",
+            "action",
+            "date",
+            "status",
+            "percentage",
+            "text",
+            "version",
+            "created_at",
+        ]
 
 
 class MeetingSerializer(ScopedModelSerializer):
+    version = version_field()
+
     class Meta(ScopedModelSerializer.Meta):
         model = Meeting
         fields = [
@@ -97,4 +110,5 @@ class MeetingSerializer(ScopedModelSerializer):
             "plans",
             "notes",
             "decisions",
+            "version",
         ]

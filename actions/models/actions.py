@@ -51,7 +51,7 @@ class MeetingQuerySet(ScopedQuerySet, models.QuerySet):
         )
 
 
-class Meeting(models.Model):
+class Meeting(VersionedModel):
     """A meeting (driehoek, WIV, LPO, ...) at which progress on actions is reported."""
 
     class Body(models.TextChoices):
@@ -292,23 +292,28 @@ class Action(VersionedModel):
             and self.status not in CLOSED_STATUSES
         )
 
-    def refresh_from_progress(self) -> None:
-        """Take status and percentage from the latest progress update, if there is one."""
+    def refresh_from_progress(self, *, by=None) -> None:
+        """Take status and percentage from the latest progress update, if there is one.
+
+        A change of status is a change of the action like any other: a save that bumps
+        the version (someone editing the action from before it is told) and leaves a
+        history record saying who (`by`, else the signed-in user) and when.
+        """
         latest = self.progress_updates.order_by("-date", "-id").first()
         if latest is None:
             return
-        self.status = latest.status
-        self.percentage = latest.percentage
-        self.last_update_on = latest.date
-        # A change of status is a change of the action: it bumps the version, so
-        # someone editing the action from before this update is told.
-        Action.objects.filter(pk=self.pk).update(
-            status=self.status,
-            percentage=self.percentage,
-            last_update_on=self.last_update_on,
-            version=F("version") + 1,
-        )
-        self.version = Action.objects.filter(pk=self.pk).values_list("version", flat=True)[0]
+        with transaction.atomic():
+            # The stored action, not this instance, which may be older than the
+            # database: progress sets three fields and must not put back anything else.
+            current = Action._base_manager.select_for_update().get(pk=self.pk)
+            followed = (latest.status, latest.percentage, latest.date)
+            if (current.status, current.percentage, current.last_update_on) != followed:
+                current.status, current.percentage, current.last_update_on = followed
+                if by is not None:
+                    current._history_user = by
+                current.save()
+        self.status, self.percentage, self.last_update_on = followed
+        self.version = current.version
 
 
 class ProgressUpdateQuerySet(ScopedQuerySet, models.QuerySet):
@@ -319,7 +324,7 @@ class ProgressUpdateQuerySet(ScopedQuerySet, models.QuerySet):
         return self.filter(action__in=Action.objects.changeable_by(user).values("pk"))
 
 
-class ProgressUpdate(models.Model):
+class ProgressUpdate(VersionedModel):
     """A dated progress report on an action; the latest one sets the action's status."""
 
     action = models.ForeignKey(
@@ -370,11 +375,35 @@ class ProgressUpdate(models.Model):
 
     def save(self, *args, **kwargs):
         with transaction.atomic():
+            moved_from = None
+            if self.pk is not None:
+                moved_from = (
+                    ProgressUpdate._base_manager.filter(pk=self.pk)
+                    .exclude(action=self.action_id)
+                    .values_list("action", flat=True)
+                    .first()
+                )
             super().save(*args, **kwargs)
-            self.action.refresh_from_progress()
+            by = self._changed_by() or self.author
+            self.action.refresh_from_progress(by=by)
+            if moved_from is not None:
+                # The action it was on follows its own latest update again.
+                Action._base_manager.get(pk=moved_from).refresh_from_progress(by=by)
 
     def delete(self, *args, **kwargs):
         with transaction.atomic():
             result = super().delete(*args, **kwargs)
-            self.action.refresh_from_progress()
+            self.action.refresh_from_progress(by=self._changed_by())
         return result
+
+    def _changed_by(self):
+        """Who is making this change: the admin's user, else the signed-in user.
+
+        The same person django-simple-history records for the update itself; outside
+        a request (a command) nobody, and the author of a new update stands in.
+        """
+        user = getattr(self, "_history_user", None)
+        if user is None:
+            request = getattr(HistoricalRecords.context, "request", None)
+            user = getattr(request, "user", None)
+        return user if user is not None and user.is_authenticated else None

@@ -6,6 +6,8 @@ ivp/access.py, asked through `visible_to`, `has_perm` and `may_save`, exactly as
 admin asks it (ivp/admin.py).
 """
 
+from collections.abc import Mapping
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, RestrictedError
@@ -73,6 +75,31 @@ def api_conflict_message(instance, since_version: int) -> str:
 class PreconditionFailed(Conflict):
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_code = "precondition_failed"
+
+
+class PreconditionRequired(exceptions.APIException):
+    """A change that does not say which version it starts from could silently
+    overwrite someone else's: it is refused (RFC 6585)."""
+
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = _(
+        "Nothing was saved: say which version you are changing. Send the version you "
+        "read as “version”, or its ETag in an If-Match header."
+    )
+    default_code = "precondition_required"
+
+
+def require_version(request) -> None:
+    """A PUT or PATCH of a versioned object names its version, in the body or If-Match.
+
+    `If-Match: *` ("whatever is there now") names none: it is what lost updates are
+    made of.
+    """
+    data = request.data
+    if isinstance(data, Mapping) and data.get("version") not in (None, ""):
+        return
+    if if_match_version(request) is None:
+        raise PreconditionRequired()
 
 
 def if_match_version(request) -> int | None:
@@ -201,8 +228,9 @@ def version_field():
         required=False,
         min_value=1,
         help_text=_(
-            "The version you started from. Send it back when changing: if someone saved "
-            "in the meantime, the change is refused with 409."
+            "The version you started from. Send it back when changing (or send it as "
+            "If-Match): without it the change is refused with 428; if someone saved "
+            "in the meantime, with 409."
         ),
     )
 
@@ -216,6 +244,12 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         return self.queryset.visible_to(self.request.user)
+
+    def check_object_permissions(self, request, obj):
+        # After 404 (not visible) and 403 (not allowed), before any validation.
+        super().check_object_permissions(request, obj)
+        if request.method in ("PUT", "PATCH") and isinstance(obj, VersionedModel):
+            require_version(request)
 
     def finalize_response(self, request, response, *args, **kwargs):
         # One versioned object: its version is its ETag, for If-Match on the next write.

@@ -44,6 +44,8 @@ class PlanBriefSerializer(serializers.ModelSerializer):
 
 
 class PlanSerializer(ScopedModelSerializer):
+    version = version_field()
+
     class Meta(ScopedModelSerializer.Meta):
         model = Plan
         fields = [
@@ -63,6 +65,7 @@ class PlanSerializer(ScopedModelSerializer):
             "local_priorities",
             "regional_priorities",
             "national_priorities",
+            "version",
             "created_at",
             "updated_at",
         ]
@@ -114,6 +117,8 @@ class AgreementSerializer(ScopedModelSerializer):
 
 
 class IndicatorSerializer(ScopedModelSerializer):
+    version = version_field()
+
     class Meta(ScopedModelSerializer.Meta):
         model = Indicator
         fields = [
@@ -128,6 +133,7 @@ class IndicatorSerializer(ScopedModelSerializer):
             "baseline_value",
             "baseline_year",
             "description",
+            "version",
         ]
 
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ivp.access import ScopedQuerySet
+from ivp.versioning import VersionedModel
 from ivp.formats import number, signed
 from policies import indicators as standing
 
@@ -21,7 +22,7 @@ class IndicatorPartQuerySet(ScopedQuerySet, models.QuerySet):
     plan_lookups = ("indicator__plan",)
 
 
-class Indicator(models.Model):
+class Indicator(VersionedModel):
     """A figure a plan steers on (woninginbraken per year, victim rate), with baseline."""
 
     class Source(models.TextChoices):

@@ -23,7 +23,7 @@ class PlanQuerySet(ScopedQuerySet, models.QuerySet):
         return self.filter(municipalities=organisation)
 
 
-class Plan(models.Model):
+class Plan(VersionedModel):
     """A safety plan: a four-year IVP, a yearly programme, a regional strategy or report."""
 
     class Kind(models.TextChoices):
