@@ -4,7 +4,7 @@ from django.db.models import Count
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from ivp.admin import ScopedAdminMixin, ScopedInlineMixin
+from ivp.admin import HistoryAccessMixin, ScopedAdminMixin, ScopedInlineMixin
 
 from policies.models import Organisation
 
@@ -213,7 +213,7 @@ class MeetingAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(ReminderSettings)
-class ReminderSettingsAdmin(admin.ModelAdmin):
+class ReminderSettingsAdmin(HistoryAccessMixin, admin.ModelAdmin):
     list_display = ["user", "frequency"]
     list_filter = ["frequency"]
     search_fields = ["user__username"]
@@ -230,7 +230,7 @@ class ReminderItemInline(admin.TabularInline):
 
 
 @admin.register(ReminderMail)
-class ReminderMailAdmin(admin.ModelAdmin):
+class ReminderMailAdmin(HistoryAccessMixin, admin.ModelAdmin):
     """The log of sent reminder digests (read-only): who was asked what, when."""
 
     list_display = ["date", "user", "sent_at"]

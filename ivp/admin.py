@@ -1,12 +1,22 @@
 """Admin plumbing that routes every admin page through the permission rule (ivp/access.py)."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import to_historic
 
 from . import access
-from .versioning import StaleVersion, VersionedFormMixin, VersionedModel
+from .versioning import (
+    StaleVersion,
+    VersionedFormMixin,
+    VersionedModel,
+    m2m_ids,
+    stored_version,
+)
 
 NOT_ALLOWED = _(
     "You may not save this here: it belongs to a plan or action of another organisation."
@@ -17,7 +27,70 @@ def _perm(opts, verb):
     return f"{opts.app_label}.{verb}_{opts.model_name}"
 
 
-class ScopedAdminMixin:
+class HistoryAccessMixin:
+    """The history pages ("Geschiedenis") ask the permission rule as change forms do.
+
+    django-simple-history checks only *view* permission, on the old version rather than
+    the object as it is now, and its revert form saves on POST: without this, whoever
+    may see an object could write any old version's form, with values of their own, onto
+    it. Here a GET needs view permission on the object as it is now, a POST change
+    permission on it (the form then checks the values it writes, as the change form
+    does); what the user may not see is 404 whether it exists or not.
+    """
+
+    def _history_object(self, request, object_id):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None and self.has_view_or_change_permission(request, obj):
+            return obj
+        if obj is None and access.is_beheerder(request.user):
+            return None  # a deleted object's history: the beheerder's to see
+        raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._history_object(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        obj = self._history_object(request, object_id)
+        if request.method != "POST":
+            return super().history_form_view(
+                request, object_id, version_id, extra_context
+            )
+        if obj is None:
+            raise Http404  # nothing to revert: the object is gone
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        try:
+            with transaction.atomic():
+                return super().history_form_view(
+                    request, object_id, version_id, extra_context
+                )
+        except StaleVersion as exc:
+            messages.error(request, str(exc))
+            return redirect(request.get_full_path())
+
+
+class RevertFormMixin:
+    """The form of an old version (the admin's revert): it shows that version, links
+    included, and saves it as a change of the object as it is now."""
+
+    def __init__(self, *args, instance=None, initial=None, **kwargs):
+        record = to_historic(instance) if instance is not None else None
+        if record is not None:
+            # django-simple-history rebuilds the row, not its links.
+            links = {
+                field.name: sorted(m2m_ids(record, field))
+                for field in record._history_m2m_fields
+            }
+            initial = {**links, **(initial or {})}
+            if isinstance(instance, VersionedModel):
+                # The old record's version is history: the revert is a change of the
+                # version stored now, and is refused only if that one changes meanwhile.
+                instance.version = stored_version(instance) or instance.version
+        super().__init__(*args, instance=instance, initial=initial, **kwargs)
+
+
+class ScopedAdminMixin(HistoryAccessMixin):
     """Changelists show what the user may see; change forms refuse what they may not change."""
 
     def get_queryset(self, request):
@@ -76,6 +149,8 @@ class ScopedAdminMixin:
         user = request.user
         if issubclass(self.model, VersionedModel):
             form_class = type(form_class.__name__, (VersionedFormMixin, form_class), {})
+        if obj is not None and to_historic(obj) is not None:
+            form_class = type(form_class.__name__, (RevertFormMixin, form_class), {})
 
         class ScopedForm(form_class):
             def _post_clean(self):

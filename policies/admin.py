@@ -10,7 +10,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ivp.admin import ScopedAdminMixin, ScopedInlineMixin
+from ivp.admin import HistoryAccessMixin, ScopedAdminMixin, ScopedInlineMixin
 
 from actions.exports import actions_dataset, agreements_dataset, dataset_response
 from actions.imports import MAX_IMPORT_BYTES, ImportError_, programme_import
@@ -46,7 +46,7 @@ class OrganisationAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(HistoryAccessMixin, admin.ModelAdmin):
     """Who belongs to which organisation in which role: the beheerder's business."""
 
     list_display = ["user", "organisation", "role"]
@@ -57,7 +57,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(SafetyField)
-class SafetyFieldAdmin(admin.ModelAdmin):
+class SafetyFieldAdmin(HistoryAccessMixin, admin.ModelAdmin):
     list_display = ["name", "code"]
 
 

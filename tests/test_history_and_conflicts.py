@@ -310,6 +310,28 @@ def test_conflict_names_owners_and_partners_in_words(epe_action, client):
     assert "&#x27;organisation&#x27;" not in content and "“[]”" not in content
 
 
+def test_revert_from_the_history_applies_on_the_first_save(epe_action, client):
+    admin = UserFactory(username="beheerder", is_staff=True, is_superuser=True)
+    hattem = MunicipalityFactory(name="Hattem")
+    original = epe_action.history.latest()
+    action = Action.objects.get(pk=epe_action.pk)
+    action.title = "Verkeerd"
+    action.save()
+    action.owners.add(hattem)
+    client.force_login(admin)
+    url = reverse(
+        "admin:actions_action_simple_history", args=[action.pk, original.history_id]
+    )
+    page = client.get(url)
+    assert page.status_code == 200
+    response = client.post(url, admin_post_data(page))
+    assert response.status_code == 302
+    action = Action.objects.get(pk=epe_action.pk)
+    assert action.title == "Pva cybercrime"
+    assert [o.name for o in action.owners.all()] == ["Epe"]
+    assert action.history.latest().history_user == admin
+
+
 def test_two_saves_of_a_plan_from_one_version_the_second_is_refused(client):
     epe = MunicipalityFactory(name="Epe")
     plan = PlanFactory(municipalities=[epe], title="IVP Epe")
