@@ -52,18 +52,6 @@ COLUMNS = {
     "last_progress": ("laatste voortgang",),
 }
 
-STATUS_WORDS = {
-    "niet gestart": Status.NOT_STARTED,
-    "loopt": Status.ONGOING,
-    "lopend": Status.ONGOING,
-    "risico": Status.AT_RISK,
-    "vertraagd": Status.AT_RISK,
-    "risico / vertraagd": Status.AT_RISK,
-    "afgerond": Status.DONE,
-    "gereed": Status.DONE,
-    "vervallen": Status.CANCELLED,
-    "doorlopend": Status.CONTINUOUS,
-}
 ALL_MUNICIPALITIES = {"gemeenten", "gemeente", "iedere gemeente", "elke gemeente", "alle gemeenten"}
 FILLER_WORDS = {"actie", "en", "&", "input", "gemeente", "gemeenten", "iedere", "elke", "alle"}
 PRIORITY_CELL = re.compile(
@@ -375,14 +363,14 @@ def parse(plan: Plan, sheets) -> ImportPreview:
             if cell.get("owner_role"):
                 action.owner_role = cell["owner_role"]
             if cell.get("status"):
-                status = STATUS_WORDS.get(cell["status"].lower())
+                status = Status.from_word(cell["status"])
                 if status is None:
                     preview.problems.append(
                         Problem(
                             number,
                             _("status"),
                             _("“%(text)s” is not a status; use one of: %(choices)s.")
-                            % {"text": cell["status"], "choices": ", ".join(STATUS_WORDS)},
+                            % {"text": cell["status"], "choices": ", ".join(Status.words())},
                         )
                     )
                     continue
@@ -461,6 +449,7 @@ def _apply(preview: ImportPreview, user=None) -> None:
         action = existing.get((priority.pk, parsed.title))
         if action is None:
             action = Action(priority=priority, position=position, **values)
+            action.set_in_plan_since_from_document(plan)
             if parsed.status:
                 action.status = parsed.status
             # The database holds the constraints; checking them here would cost two

@@ -36,7 +36,15 @@ from django.utils.translation import ngettext
 from ivp import access
 from policies.models import Membership
 
-from .models import Action, Meeting, ProgressRound, ReminderItem, ReminderMail, ReminderSettings
+from .models import (
+    Action,
+    Meeting,
+    ProgressRound,
+    ReminderItem,
+    ReminderMail,
+    ReminderSettings,
+    Status,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +87,7 @@ def _reasons_for(action: Action, today: dt.date) -> list[Item]:
         days_left = (action.deadline - today).days
         if days_left in DUE_REASONS:
             items.append(Item(action, DUE_REASONS[days_left]))
-        elif days_left < 0 and (-days_left - 1) % 7 == 0:
+        elif action.is_late(today) and (-days_left - 1) % 7 == 0:
             items.append(Item(action, Reason.OVERDUE))
     reference = action.last_update_on or action.created_at.date()
     idle = (today - reference).days
@@ -102,7 +110,7 @@ def _preparation_items(today: dt.date) -> list[Item]:
         Item(action, Reason.PREPARATION, meeting)
         for meeting in meetings
         for action in meeting.actions.all()
-        if action.status not in ("done", "cancelled")
+        if not Status(action.status).closed
     ]
 
 

@@ -21,24 +21,6 @@ from django.utils.translation import gettext as _
 from actions.models import Status
 from ivp.formats import number
 
-# Order of the segments in a status bar: finished work first, as the driehoek reads it.
-STATUS_ORDER = (
-    Status.DONE,
-    Status.CONTINUOUS,
-    Status.ONGOING,
-    Status.AT_RISK,
-    Status.NOT_STARTED,
-    Status.CANCELLED,
-)
-# NL Design System-like colours; each has at least 3:1 contrast with white.
-STATUS_COLOURS = {
-    Status.DONE: "#2b7a3d",
-    Status.CONTINUOUS: "#1c6b75",
-    Status.ONGOING: "#1e5eb0",
-    Status.AT_RISK: "#b3261e",
-    Status.NOT_STARTED: "#6b6b6b",
-    Status.CANCELLED: "#3d3d3d",
-}
 INK = "#1a1a1a"
 BASELINE_COLOUR = "#595959"
 TARGET_COLOUR = "#2b7a3d"
@@ -60,12 +42,9 @@ def status_bar_svg(counts: dict[str, int], *, title: str, width: int = 320) -> s
 
     `counts` maps Status values to numbers; statuses missing from it count as zero.
     """
-    total = sum(int(counts.get(s, 0) or 0) for s in STATUS_ORDER)
-    parts = [
-        f"{int(counts.get(s, 0) or 0)} {Status(s).label}"
-        for s in STATUS_ORDER
-        if counts.get(s)
-    ]
+    order = Status.in_order()
+    total = sum(int(counts.get(s, 0) or 0) for s in order)
+    parts = [f"{int(counts.get(s, 0) or 0)} {s.label}" for s in order if counts.get(s)]
     if total:
         label = _("%(title)s: %(total)s actions, of which %(parts)s") % {
             "title": title,
@@ -88,14 +67,14 @@ def status_bar_svg(counts: dict[str, int], *, title: str, width: int = 320) -> s
         ),
     ]
     x = 0.0
-    for status in STATUS_ORDER:
+    for status in order:
         n = int(counts.get(status, 0) or 0)
         if not n:
             continue
         w = width * n / total
         out.append(
             f'<rect x="{x:.2f}" y="0" width="{w:.2f}" height="{height}" '
-            f'fill="{STATUS_COLOURS[status]}"><title>{escape(Status(status).label)}: {n}'
+            f'fill="{status.colour}"><title>{escape(status.label)}: {n}'
             "</title></rect>"
         )
         # Separate touching segments with a white line so they do not depend on hue.

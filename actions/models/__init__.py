@@ -1,13 +1,7 @@
 """Who does what by when: actions, progress, meetings, and the reminders about them."""
 
-from .actions import (
-    CLOSED_STATUSES,
-    Action,
-    ActionQuerySet,
-    Meeting,
-    ProgressUpdate,
-    Status,
-)
+from .actions import Action, ActionQuerySet, Meeting, ProgressUpdate
+from .status import CLOSED_STATUSES, Status
 from .reminders import ProgressRound, ReminderItem, ReminderMail, ReminderSettings
 
 __all__ = [

@@ -6,21 +6,16 @@ from actions.models import Status
 
 register = template.Library()
 
-# NL Design System status badge variants; the label text says the status, the colour helps.
-BADGE = {
-    Status.DONE: "success",
-    Status.CONTINUOUS: "safe",
-    Status.ONGOING: "active",
-    Status.AT_RISK: "danger",
-    Status.NOT_STARTED: "neutral",
-    Status.CANCELLED: "inactive",
-}
 
 
 @register.filter
 def status_badge(status: str) -> str:
-    """The utrecht-status-badge modifier for a status value."""
-    return BADGE.get(status, "neutral")
+    """The utrecht-status-badge modifier for a status value; the label says the status,
+    the colour helps."""
+    try:
+        return Status(status).badge
+    except ValueError:
+        return "neutral"
 
 
 @register.filter
@@ -33,4 +28,22 @@ def status_label(status: str) -> str:
 
 @register.filter
 def overdue_on(action, day) -> bool:
-    return action.is_overdue(day)
+    """Late on `day`: a row from ActionQuerySet.as_of() knows (`late_on`); otherwise
+    the action's current status says."""
+    late = getattr(action, "late_on", None)
+    return action.is_late(day) if late is None else late
+
+
+@register.filter
+def shown_status(action) -> str:
+    """The status as of the day the list is about (`status_on` from as_of()), else now."""
+    return getattr(action, "status_on", None) or action.status
+
+
+@register.filter
+def shown_percentage(action):
+    """The percentage that goes with `shown_status`: that of the latest update by the
+    list's day when the row has it (with_latest_progress(on=day)), else the current one."""
+    if not hasattr(action, "latest_date"):
+        return action.percentage
+    return action.percentage_as_of(action.latest_date, action.latest_percentage)
