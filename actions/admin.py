@@ -35,7 +35,7 @@ class OverdueFilter(admin.SimpleListFilter):
         return [("yes", _("Overdue")), ("no", _("Not overdue"))]
 
     def queryset(self, request, queryset):
-        overdue = Action.objects.overdue().values("pk")
+        overdue = Action.objects.late().values("pk")
         if self.value() == "yes":
             return queryset.filter(pk__in=overdue)
         if self.value() == "no":
@@ -164,7 +164,7 @@ class ActionAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     @admin.display(description=_("deadline"), ordering="deadline")
     def deadline_marked(self, obj):
         label = obj.deadline_display or obj.deadline_text
-        if obj.is_overdue():
+        if obj.is_late():
             return format_html(
                 '<span class="ivp-overdue">{} <strong>{}</strong></span>', label, _("overdue")
             )

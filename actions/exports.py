@@ -9,7 +9,9 @@ import tablib
 from django.http import HttpResponse
 from django.utils import timezone
 
-from .models import Action
+from ivp.periods import typed_period
+
+from .models import Action, Status
 
 TEMPLATE_HEADERS = [
     "Speerpunt",
@@ -27,19 +29,7 @@ TEMPLATE_HEADERS = [
     "Onvoorzien",
     "Laatste voortgang",
 ]
-MONTH_NAMES = [
-    "januari", "februari", "maart", "april", "mei", "juni",
-    "juli", "augustus", "september", "oktober", "november", "december",
-]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-STATUS_LABELS = {
-    "not_started": "niet gestart",
-    "ongoing": "loopt",
-    "at_risk": "risico / vertraagd",
-    "done": "afgerond",
-    "cancelled": "vervallen",
-    "continuous": "doorlopend",
-}
 
 
 def safe_cell(value) -> str:
@@ -54,26 +44,25 @@ def _priority_label(priority) -> str:
 
 def _deadline_cell(action: Action) -> str:
     if action.deadline is None:
-        return "continu proces" if action.status == "continuous" else ""
-    if action.deadline_precision == "year":
-        return str(action.deadline.year)
-    if action.deadline_precision == "quarter":
-        return f"Q{(action.deadline.month - 1) // 3 + 1} {action.deadline.year}"
-    if action.deadline_precision == "month":
-        return f"{MONTH_NAMES[action.deadline.month - 1]} {action.deadline.year}"
-    return action.deadline.strftime("%d-%m-%Y")
+        return "continu proces" if action.status == Status.CONTINUOUS else ""
+    return typed_period(action.deadline, action.deadline_precision)
 
 
 def actions_dataset(queryset) -> tablib.Dataset:
-    """One row per action; the queryset's order is kept."""
+    """One row per action; the queryset's order is kept.
+
+    A queryset from ActionQuerySet.as_of(day) (the pages' `?as_of=`) exports the status
+    and the latest progress as known that day; otherwise today's.
+    """
     dataset = tablib.Dataset(headers=TEMPLATE_HEADERS, title="Acties")
+    if "latest_text" not in queryset.query.annotations:
+        queryset = queryset.with_latest_progress()
     actions = queryset.select_related("priority__parent", "priority__plan").prefetch_related(
-        "owners", "partners", "progress_updates"
+        "owners", "partners"
     )
     for action in actions:
         priority = action.priority
         top, sub = (priority.parent, priority) if priority.parent_id else (priority, None)
-        updates = sorted(action.progress_updates.all(), key=lambda u: (u.date, u.pk))
         owners = [o.name for o in action.owners.all()]
         dataset.append(
             [
@@ -90,9 +79,9 @@ def actions_dataset(queryset) -> tablib.Dataset:
                     action.portfolio_holder,
                     action.budget_text,
                     _deadline_cell(action),
-                    STATUS_LABELS[action.status],
+                    Status(getattr(action, "status_on", action.status)).spreadsheet_word,
                     "ja" if action.unplanned else "",
-                    updates[-1].text if updates else "",
+                    action.latest_text or "",
                 ]
             ]
         )
@@ -159,7 +148,7 @@ def progress_dataset(queryset) -> tablib.Dataset:
                     update.date.strftime("%d-%m-%Y"),
                     update.action.priority.plan.title,
                     update.action.title,
-                    STATUS_LABELS[update.status],
+                    Status(update.status).spreadsheet_word,
                     "" if update.percentage is None else update.percentage,
                     update.text,
                 ]

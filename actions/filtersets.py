@@ -15,8 +15,15 @@ from .models import Action, Meeting, ProgressUpdate, Status
 
 
 class ActionFilterSet(django_filters.FilterSet):
-    """Filters on actions: ?plan=&municipality=&owner=&priority=&status=&deadline_after=..."""
+    """Filters on actions: ?plan=&municipality=&owner=&priority=&status=&deadline_after=...
 
+    `as_of` (first: the filters after it see its annotations) gives the state of each
+    action on that day (ActionQuerySet.as_of): only actions in their plan by then, with
+    the status, lateness and latest progress known that day; `status` then filters on
+    that status.
+    """
+
+    as_of = django_filters.DateFilter(method="filter_as_of", label=_("state as of"))
     plan = django_filters.ModelChoiceFilter(
         field_name="priority__plan", queryset=visible_choices(Plan), label=_("plan")
     )
@@ -35,7 +42,9 @@ class ActionFilterSet(django_filters.FilterSet):
     priority = django_filters.ModelChoiceFilter(
         method="filter_priority", queryset=visible_choices(Priority), label=_("priority")
     )
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices, label=_("status"))
+    status = django_filters.MultipleChoiceFilter(
+        choices=Status.choices, method="filter_status", label=_("status")
+    )
     # One range filter; its query parameters are deadline_after and deadline_before.
     deadline = django_filters.DateFromToRangeFilter(label=_("deadline"))
     meeting = django_filters.ModelChoiceFilter(
@@ -47,6 +56,7 @@ class ActionFilterSet(django_filters.FilterSet):
     class Meta:
         model = Action
         fields = [
+            "as_of",
             "plan",
             "municipality",
             "owner",
@@ -57,6 +67,17 @@ class ActionFilterSet(django_filters.FilterSet):
             "unplanned",
             "q",
         ]
+
+    def filter_as_of(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.as_of(value).with_latest_progress(on=value)
+
+    def filter_status(self, queryset, name, value):
+        if not value:
+            return queryset
+        field = "status_on" if "status_on" in queryset.query.annotations else "status"
+        return queryset.filter(**{f"{field}__in": value})
 
     def filter_priority(self, queryset, name, value):
         """A priority includes its sub-priorities (1 includes 1.1 and 1.2)."""

@@ -69,7 +69,7 @@ def my_actions(request, *, form_for=None, invalid=None):
         form = invalid if form_for == action.pk else QuickUpdateForm(
             prefix=f"a{action.pk}", initial={"status": action.status}
         )
-        if action.deadline and action.deadline < today:
+        if action.is_late(today):
             reason = _("overdue")
         elif action.deadline and action.deadline <= today + dt.timedelta(days=DUE_SOON_DAYS):
             reason = _("due soon")

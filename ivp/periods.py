@@ -73,6 +73,16 @@ class Period:
         """The quarter `date` lies in."""
         return cls(date.year, quarter_of(date))
 
+    @classmethod
+    def default_for(cls, start_year: int, end_year: int, today: dt.date) -> Period:
+        """Where a plan of these years opens: today's quarter while it runs, its last
+        quarter once it has ended, its first before it begins."""
+        if today.year > end_year:
+            return cls(end_year, 4)
+        if today.year < start_year:
+            return cls(start_year, 1)
+        return cls.containing(today)
+
     @property
     def start(self) -> dt.date:
         return dt.date(self.year, 3 * self.quarter - 2 if self.quarter else 1, 1)
@@ -162,26 +172,24 @@ def format_period(date: dt.date | None, precision: str) -> str:
     return formats.date_format(date, "DATE_FORMAT")
 
 
+# Dutch month names and their abbreviations, as spreadsheets write them.
+_MONTH_NAMES = [
+    ("januari", "jan"),
+    ("februari", "feb"),
+    ("maart", "mrt"),
+    ("april", "apr"),
+    ("mei",),
+    ("juni", "jun"),
+    ("juli", "jul"),
+    ("augustus", "aug"),
+    ("september", "sep", "sept"),
+    ("oktober", "okt"),
+    ("november", "nov"),
+    ("december", "dec"),
+]
+MONTH_NAMES = [names[0] for names in _MONTH_NAMES]
 MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("januari", "jan"),
-            ("februari", "feb"),
-            ("maart", "mrt"),
-            ("april", "apr"),
-            ("mei",),
-            ("juni", "jun"),
-            ("juli", "jul"),
-            ("augustus", "aug"),
-            ("september", "sep", "sept"),
-            ("oktober", "okt"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ],
-        start=1,
-    )
-    for name in names
+    name: number for number, names in enumerate(_MONTH_NAMES, start=1) for name in names
 }
 _MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
 _NUMERIC_DATE = re.compile(r"\b(\d{1,2})-(\d{1,2})-(\d{4}|\d{2})\b")
@@ -246,6 +254,20 @@ def parse_typed_deadline(text: str, *, default_year: int) -> TypedDeadline:
     if _CONTINUOUS.search(text):
         return TypedDeadline(None, Precision.DAY, continuous=True)
     return TypedDeadline(None, Precision.DAY)
+
+
+def typed_period(date: dt.date | None, precision: str) -> str:
+    """A date as a Dutch spreadsheet cell that parse_typed_deadline() reads back:
+    "17-06-2021", "juni 2021", "Q2 2021" or "2021" (the exports write these)."""
+    if date is None:
+        return ""
+    if precision == Precision.YEAR:
+        return str(date.year)
+    if precision == Precision.QUARTER:
+        return f"Q{quarter_of(date)} {date.year}"
+    if precision == Precision.MONTH:
+        return f"{MONTH_NAMES[date.month - 1]} {date.year}"
+    return date.strftime("%d-%m-%Y")
 
 
 def strip_deadline_words(text: str) -> str:

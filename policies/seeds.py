@@ -290,6 +290,7 @@ class _SeedLoader:
         action.added_on = added_on
         action.added_on_precision = added_precision
         action.note = data.get("note", "")
+        action.set_in_plan_since_from_document(priority.plan)
         if created or not action.progress_updates.exists():
             # Progress recorded since the seed was loaded owns the status from then on.
             action.status = data.get("status") or Status.NOT_STARTED

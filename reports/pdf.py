@@ -2,19 +2,18 @@
 
 - `quarterly_report_pdf(plan, year=, quarter=)`: the driehoek's progress report.
 - `annual_report_pdf(plan, year=)`: the council's annual report.
-- `agenda_pdf(meeting, plans=)`: the items to report on at one meeting.
+- `agenda_pdf(meeting, user=)`: the items to report on at one meeting.
 
 Each is `html_to_pdf(<kind>_html(...))`: the `_html` functions gather the data with a fixed
 number of queries and render a template from templates/reports/pdf/; `html_to_pdf` hands
 the HTML to WeasyPrint with a fetcher that loads only our static files (reports/fetcher.py).
 Who may see what is the caller's business (the views and the command check it).
 
-Status "as of" a period: the status of an action at the end of a period is that of its
-latest progress update on or before that day; an action without any update keeps the
-status its source document gave it. So a 2021 report printed in 2026 still tells 2021.
-Which actions a period holds is decided in SQL on the deadline and the current status
-(actions due in the period's year, without a deadline, or due before it and still open
-now): an action due before the year and closed only after it is left out of that year.
+What a report tells is the state of the plan as of a day, asked of the domain layer and
+not worked out here: `actions.state.PlanState` (the plan in a period: counts per status,
+late, the lists, the priority tree) and `actions.agenda.Agenda` (a meeting's items). The
+dashboard and the meeting page ask the same, so a page and its PDF cannot disagree, and a
+2021 report printed in 2026 still tells 2021.
 """
 
 import datetime as dt
@@ -22,20 +21,21 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from actions.models import CLOSED_STATUSES, Action, Meeting, ProgressUpdate, Status
+from actions.agenda import Agenda
+from actions.models import Action, Meeting, Status
+from actions.state import LISTS, PlanState
 from ivp.formats import date as dutch_date
 from ivp.formats import number as dutch_number
-from ivp.periods import Precision, format_period
-from policies.models import Agreement, Indicator, Plan, Priority, Result
+from ivp.periods import Period
+from policies.models import Agreement, Indicator, Plan, Result
 
-from .charts import STATUS_ORDER, indicator_chart_svg, status_bar_svg
+from .charts import indicator_chart_svg, status_bar_svg
 from .fetcher import STATIC_BASE, StaticOnlyFetcher
 
 # Limits: beyond these a report is refused with a message instead of tying up a worker.
@@ -56,14 +56,6 @@ class ReportError(Exception):
 
 class ReportTooLarge(ReportError):
     """A report would take too long or grow too big."""
-
-
-def quarter_bounds(year: int, quarter: int) -> tuple[dt.date, dt.date]:
-    start = dt.date(year, 3 * quarter - 2, 1)
-    end = dt.date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1) - dt.timedelta(
-        days=1
-    )
-    return start, end
 
 
 # --- input checks (shared by the views and the command) ---------------------------------
@@ -160,12 +152,13 @@ def _render(template: str, context: dict, *, language: str) -> str:
 
 @dataclass
 class ActionRow:
-    """One action as a report shows it, with its status and progress as of a day."""
+    """One action as a report shows it, with its state as of the report's day."""
 
     action: Action
     status: str
     percentage: int | None
-    update: ProgressUpdate | None
+    update_date: dt.date | None
+    update_text: str
     late: bool
     owners: list[str]
 
@@ -178,72 +171,45 @@ class ActionRow:
         return ", ".join(self.owners) or self.action.owner_role or ""
 
 
-def _action_row(action: Action, on: dt.date) -> ActionRow:
-    updates = action.updates_until  # prefetched: on or before `on`, newest first
-    if updates:
-        latest = updates[0]
-        status, percentage = latest.status, latest.percentage
-    elif action.had_updates_after:
-        # All its progress came later: at `on` nothing had been reported yet.
-        latest, status, percentage = None, Status.NOT_STARTED, None
-    else:
-        latest, status, percentage = None, action.status, action.percentage
-    late = (
-        action.deadline is not None
-        and action.deadline < on
-        and status not in CLOSED_STATUSES
-    )
-    owners = [owner.name for owner in action.owners.all()]
-    return ActionRow(action, status, percentage, latest, late, owners)
-
-
-def _actions(plan_or_plans, on: dt.date, extra: Q | None = None):
-    """The actions of a plan (or of several plans), with what a report shows of them."""
-    if isinstance(plan_or_plans, Plan):
-        queryset = Action.objects.filter(priority__plan=plan_or_plans)
-    else:
-        queryset = Action.objects.filter(priority__plan__in=plan_or_plans)
-    if extra is not None:
-        queryset = queryset.filter(extra)
-    queryset = queryset.select_related("priority__plan", "agreement").prefetch_related(
-        "owners",
-        Prefetch(
-            "progress_updates",
-            queryset=ProgressUpdate.objects.filter(date__lte=on).order_by(
-                "-date", "-id"
+def _rows(actions) -> list[ActionRow]:
+    """Report rows from actions that come from as_of(day).with_latest_progress(on=day)."""
+    return [
+        ActionRow(
+            action=action,
+            status=action.status_on,
+            percentage=action.percentage_as_of(
+                action.latest_date, action.latest_percentage
             ),
-            to_attr="updates_until",
-        ),
-    )
-    later = set(
-        ProgressUpdate.objects.filter(action__in=queryset.values("pk"), date__gt=on)
-        .values_list("action_id", flat=True)
-        .distinct()
-    )
+            update_date=action.latest_date,
+            update_text=action.latest_text or "",
+            late=action.late_on,
+            owners=[owner.name for owner in action.owners.all()],
+        )
+        for action in actions
+    ]
+
+
+def _state_rows(state: PlanState) -> tuple[list[ActionRow], dict[str, list[ActionRow]]]:
+    """Every action of the plan's state as a report row, and the rows of each list."""
     actions = list(
-        queryset.order_by("priority__sort_key", "priority__position", "position", "id")
+        state.actions_with_lists()
+        .select_related("priority__plan", "agreement")
+        .prefetch_related("owners")
+        .with_latest_progress(on=state.day)
+        .order_by("priority__sort_key", "priority__position", "position", "id")
     )
-    for action in actions:
-        action.had_updates_after = action.pk in later
-    return actions
-
-
-def _priorities(plan: Plan):
-    return list(
-        Priority.objects.filter(plan=plan)
-        .select_related("parent")
-        .order_by("sort_key", "position", "id")
-    )
-
-
-def _depth(priority: Priority, by_id: dict) -> int:
-    depth = 0
-    parent_id = priority.parent_id
-    while parent_id is not None and depth < 10:
-        depth += 1
-        parent = by_id.get(parent_id)
-        parent_id = parent.parent_id if parent else None
-    return depth
+    _check_size(actions, [a.description for a in actions])
+    rows = _rows(actions)
+    lists = {
+        name: [row for row, action in zip(rows, actions) if getattr(action, f"in_{name}")]
+        for name in LISTS
+    }
+    # Lists read by deadline, as on the dashboard.
+    for name in lists:
+        lists[name].sort(
+            key=lambda r: (r.action.deadline or dt.date.max, r.action.priority.sort_key)
+        )
+    return rows, lists
 
 
 def _indicators(plan: Plan, year: int):
@@ -287,28 +253,28 @@ def _indicators(plan: Plan, year: int):
     return rows
 
 
-def _status_counts(rows: list[ActionRow]) -> list[dict]:
-    counts = Counter(row.status for row in rows)
-    late = sum(1 for row in rows if row.late)
-    result = [
-        {
-            "status": status,
-            "label": Status(status).label,
-            "count": counts.get(status, 0),
-        }
-        for status in STATUS_ORDER
-    ]
-    return result, late
-
-
-def _status_chart(rows: list[ActionRow], title: str):
-    if not rows:
-        return ""
-    counts = Counter(row.status for row in rows)
-    ordered = {status: counts.get(status, 0) for status in STATUS_ORDER}
-    return mark_safe(
-        status_bar_svg(ordered, title=title)
-    )  # escaped by the chart module
+def _status_overview(state: PlanState) -> dict:
+    """The state's counts as both PDFs print them: every status, the total, the late."""
+    return {
+        "counts": [
+            {"status": status.value, "label": status.label, "count": n}
+            for status, n in state.status_counts
+        ],
+        "total": state.total,
+        "late_count": state.late,
+        "due_next_count": state.list_totals["due_next"],
+        "next_period": str(state.upcoming),
+        "statuses": Status.in_order(),
+        "priority_rows": state.priority_rows,
+        "status_chart": mark_safe(  # escaped by the chart module
+            status_bar_svg(
+                state.counts,
+                title=_("Actions by status on %(date)s") % {"date": dutch_date(state.day)},
+            )
+        )
+        if state.total
+        else "",
+    }
 
 
 def _common(
@@ -329,23 +295,25 @@ def _common(
         "today_text": dutch_date(today),
         "municipalities": [m.name for m in municipalities],
         "static_base": STATIC_BASE,
+        "all_statuses": Status.in_order(),
     }
 
 
-def _sections(priorities, rows_by_priority, by_id):
-    parents = {p.parent_id for p in priorities if p.parent_id}
-    sections = []
-    for priority in priorities:
-        sections.append(
-            {
-                "priority": priority,
-                "depth": _depth(priority, by_id),
-                "rows": rows_by_priority.get(priority.pk, []),
-                "anchor": f"prio-{priority.pk}",
-                "has_children": priority.pk in parents,
-            }
-        )
-    return sections
+def _sections(state: PlanState, rows: list[ActionRow]) -> list[dict]:
+    """Per priority of the plan's tree (PlanState.priority_rows), its own rows."""
+    rows_by_priority: dict[int, list] = {}
+    for row in rows:
+        rows_by_priority.setdefault(row.action.priority_id, []).append(row)
+    return [
+        {
+            "priority": item.priority,
+            "depth": item.depth,
+            "rows": rows_by_priority.get(item.priority.pk, []),
+            "anchor": f"prio-{item.priority.pk}",
+            "has_children": item.has_children,
+        }
+        for item in state.priority_rows
+    ]
 
 
 # --- the quarterly progress report ------------------------------------------------------
@@ -355,58 +323,32 @@ def quarterly_report_html(
     plan: Plan, *, year: int, quarter: int, today: dt.date | None = None, language="nl"
 ) -> str:
     budget = Budget()
-    today = today or timezone.localdate()
-    start, end = quarter_bounds(year, quarter)
-    on = min(end, today)
-    next_start, next_end = quarter_bounds(year + (quarter == 4), quarter % 4 + 1)
-    relevant = (
-        Q(deadline__isnull=True)
-        | Q(deadline__gte=dt.date(year, 1, 1))
-        | ~Q(status__in=CLOSED_STATUSES)
-    ) & (Q(added_on__isnull=True) | Q(added_on__lte=end))
-    actions = _actions(plan, on, relevant)
-    _check_size(actions, [a.description for a in actions])
-    rows = [_action_row(action, on) for action in actions]
-    priorities = _priorities(plan)
-    by_id = {p.pk: p for p in priorities}
-    rows_by_priority: dict[int, list] = {}
-    for row in rows:
-        rows_by_priority.setdefault(row.action.priority_id, []).append(row)
+    period = Period(year, quarter)
+    state = PlanState(plan, period, today=today)
+    rows, lists = _state_rows(state)
     with translation.override(language):
-        counts, late_count = _status_counts(rows)
         # Titles are put together from pieces without placeholders: locale/fill.py cannot
         # clear a fuzzy flag that comes with "python-format", so such msgids stay English.
-        quarter_label = format_period(end, Precision.QUARTER)
+        quarter_label = str(period)
         title = f"{_('Progress report')} {plan.title}, {quarter_label}"
         context = _common(
             plan,
             kind=_("Quarterly progress report for the driehoek"),
             title=title,
-            period=f"{quarter_label} ({dutch_date(start)} – {dutch_date(end)})",
-            today=today,
+            period=f"{quarter_label} ({dutch_date(period.start)} – {dutch_date(period.end)})",
+            today=state.today,
             municipalities=plan.municipalities.order_by("name"),
         )
         context.update(
             {
                 "year": year,
-                "on_text": dutch_date(on),
-                "counts": counts,
-                "late_count": late_count,
-                "total": len(rows),
-                "status_chart": _status_chart(
-                    rows, _("Actions by status on %(date)s") % {"date": dutch_date(on)}
-                ),
-                "sections": _sections(priorities, rows_by_priority, by_id),
-                "overdue": [row for row in rows if row.late],
-                "upcoming": [
-                    row
-                    for row in rows
-                    if row.action.deadline
-                    and next_start <= row.action.deadline <= next_end
-                    and row.status not in CLOSED_STATUSES
-                ],
-                "next_period": format_period(next_end, Precision.QUARTER),
-                "unplanned": [row for row in rows if row.action.unplanned],
+                "on_text": dutch_date(state.day),
+                "shows_today": state.shows_today,
+                **_status_overview(state),
+                "sections": _sections(state, rows),
+                "overdue": lists["late"],
+                "upcoming": lists["due_next"],
+                "unplanned": lists["unplanned"],
                 "indicators": _indicators(plan, year),
             }
         )
@@ -431,15 +373,8 @@ def annual_report_html(
     plan: Plan, *, year: int, today: dt.date | None = None, language="nl"
 ) -> str:
     budget = Budget()
-    today = today or timezone.localdate()
-    end = dt.date(year, 12, 31)
-    on = min(end, today)
-    relevant = (
-        Q(deadline__isnull=True)
-        | Q(deadline__year=year)
-        | (Q(deadline__lt=dt.date(year, 1, 1)) & ~Q(status__in=CLOSED_STATUSES))
-    ) & (Q(added_on__isnull=True) | Q(added_on__lte=end))
-    actions = _actions(plan, on, relevant)
+    state = PlanState(plan, Period(year), today=today)
+    rows, _lists = _state_rows(state)
     agreements = list(
         Agreement.objects.filter(priority__plan=plan)
         .prefetch_related(
@@ -457,17 +392,7 @@ def annual_report_html(
         result.priority_id: result
         for result in Result.objects.filter(priority__plan=plan, year=year)
     }
-    _check_size(
-        actions,
-        [a.description for a in actions]
-        + [a.text + a.expected_result for a in agreements],
-    )
-    rows = [_action_row(action, on) for action in actions]
-    priorities = _priorities(plan)
-    by_id = {p.pk: p for p in priorities}
-    rows_by_priority: dict[int, list] = {}
-    for row in rows:
-        rows_by_priority.setdefault(row.action.priority_id, []).append(row)
+    _check_size([], [a.text + a.expected_result for a in agreements])
     agreements_by_priority: dict[int, list] = {}
     for agreement in agreements:
         result = agreement.results_of_year[0] if agreement.results_of_year else None
@@ -480,7 +405,7 @@ def annual_report_html(
             }
         )
     with translation.override(language):
-        sections = _sections(priorities, rows_by_priority, by_id)
+        sections = _sections(state, rows)
         summary = []
         for section in sections:
             priority = section["priority"]
@@ -531,21 +456,20 @@ def annual_report_html(
             kind=_("Annual report to the municipal council"),
             title=title,
             period=_("Reporting year %(year)s") % {"year": year},
-            today=today,
+            today=state.today,
             municipalities=plan.municipalities.order_by("name"),
         )
         context.update(
             {
                 "year": year,
-                "on_text": dutch_date(on),
+                "on_text": dutch_date(state.day),
+                "shows_today": state.shows_today,
+                **_status_overview(state),
                 "sections": sections,
                 "summary": summary,
                 "totals": totals,
                 "has_agreements": bool(agreements),
                 "has_actions": bool(rows),
-                "status_chart": _status_chart(
-                    rows, _("Actions by status on %(date)s") % {"date": dutch_date(on)}
-                ),
                 "indicators": _indicators(plan, year),
             }
         )
@@ -562,54 +486,21 @@ def annual_report_pdf(plan: Plan, *, year: int, today=None, language="nl") -> by
 # --- the meeting agenda -----------------------------------------------------------------
 
 
-def agenda_html(
-    meeting: Meeting, *, plans=None, today: dt.date | None = None, language="nl"
-) -> str:
-    """The items to report on at a meeting: the actions put on it, and open actions of its
-    plans that are overdue on the day, grouped per owner. `plans` limits it to the plans
-    the reader may see (a meeting can serve plans of several municipalities)."""
+def agenda_html(meeting: Meeting, *, user=None, today: dt.date | None = None, language="nl") -> str:
+    """The agenda of a meeting (actions.agenda.Agenda, as the meeting page shows it),
+    for the plans `user` may see (a meeting can serve plans of several municipalities)."""
     budget = Budget()
     today = today or timezone.localdate()
-    meeting_plans = meeting.plans.all()
-    if plans is not None:
-        meeting_plans = meeting_plans.filter(pk__in=plans.values("pk"))
-    meeting_plans = list(meeting_plans.order_by("title"))
-    on = meeting.date
-    actions = _actions(
-        meeting_plans,
-        on,
-        Q(meetings=meeting) | (Q(deadline__lt=on) & ~Q(status__in=CLOSED_STATUSES)),
-    )
-    # An action put on the meeting AND overdue would come twice through the join.
-    actions = list({a.pk: a for a in actions}.values())
-    _check_size(actions, [a.description for a in actions])
-    on_meeting = set(meeting.actions.values_list("pk", flat=True))
-    rows = [_action_row(action, on) for action in actions]
-    rows = [r for r in rows if r.action.pk in on_meeting or r.late]
+    agenda = Agenda(meeting, user=user)
+    _check_size(agenda.items, [a.description for a in agenda.items])
     with translation.override(language):
-        groups: dict[str, list] = {}
-        for row in rows:
-            key = (
-                " / ".join(sorted(row.owners))
-                or row.action.owner_role
-                or _("No owner given")
-            )
-            groups.setdefault(key, []).append(row)
-        grouped = [
+        groups = [
             {
-                "owner": owner,
-                "rows": sorted(
-                    items,
-                    key=lambda r: (
-                        r.action.deadline or dt.date.max,
-                        r.action.priority.sort_key,
-                    ),
-                ),
+                "owner": group.names or _("No owner given"),
+                "rows": _rows(group.actions),
                 "anchor": f"group-{index}",
             }
-            for index, (owner, items) in enumerate(
-                sorted(groups.items(), key=lambda i: i[0].lower())
-            )
+            for index, group in enumerate(agenda.groups)
         ]
         label = meeting.title or meeting.get_body_display()
         label = label[:1].upper() + label[1:]
@@ -617,44 +508,35 @@ def agenda_html(
             "meeting": label,
             "date": dutch_date(meeting.date),
         }
+        plans = agenda.plans
+        municipalities = list(meeting.municipalities.order_by("name")) or sorted(
+            {m for p in plans for m in p.municipalities.all()}, key=lambda m: m.name
+        )
         context = _common(
-            meeting_plans[0] if len(meeting_plans) == 1 else None,
+            plans[0] if len(plans) == 1 else None,
             kind=_("Agenda: progress on the actions"),
             title=title,
             period=_("Meeting of %(date)s") % {"date": dutch_date(meeting.date)},
             today=today,
-            municipalities=meeting.municipalities.order_by("name")
-            if meeting.municipalities.exists()
-            else {m for p in meeting_plans for m in p.municipalities.all()},
+            municipalities=municipalities,
         )
-        context["municipalities"] = sorted(set(context["municipalities"]))
         context.update(
             {
                 "meeting": meeting,
                 "meeting_label": label,
-                "plans": meeting_plans,
+                "plans": plans,
                 "preparation_text": dutch_date(meeting.preparation_deadline),
-                "groups": grouped,
-                "on_meeting_count": sum(1 for r in rows if r.action.pk in on_meeting),
-                "overdue_count": sum(
-                    1 for r in rows if r.late and r.action.pk not in on_meeting
-                ),
-                "on_meeting": on_meeting,
+                "groups": groups,
+                "on_meeting_count": agenda.on_meeting_count,
+                "overdue_count": agenda.late_count,
             }
         )
     budget.check()
     return _render("reports/pdf/agenda.html", context, language=language)
 
 
-def agenda_pdf(meeting: Meeting, *, plans=None, today=None, language="nl") -> bytes:
+def agenda_pdf(meeting: Meeting, *, user=None, today=None, language="nl") -> bytes:
     budget = Budget()
     return html_to_pdf(
-        agenda_html(meeting, plans=plans, today=today, language=language), budget=budget
+        agenda_html(meeting, user=user, today=today, language=language), budget=budget
     )
-
-
-REPORT_KINDS = {
-    "quarterly": gettext_lazy("quarterly progress report"),
-    "annual": gettext_lazy("annual report"),
-    "agenda": gettext_lazy("meeting agenda"),
-}

@@ -66,7 +66,7 @@ def annual(request, plan_pk: int, year: int):
 def agenda(request, meeting_pk: int):
     meeting = get_object_or_404(Meeting.objects.visible_to(request.user), pk=meeting_pk)
     try:
-        content = pdf.agenda_pdf(meeting, plans=Plan.objects.visible_to(request.user))
+        content = pdf.agenda_pdf(meeting, user=request.user)
     except ReportError as error:
         return _refusal(error)
     name = _("agenda")

@@ -9,99 +9,41 @@ count with 20 and with 500 actions, at no more than 15 queries a page.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from dataclasses import dataclass
-from urllib.parse import urlencode
 
 from django import forms
-from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import (
-    Case,
-    CharField,
     Count,
-    DateField,
     Exists,
-    F,
-    IntegerField,
     OuterRef,
     Prefetch,
     Q,
-    RowRange,
-    Subquery,
-    Sum,
-    Value,
-    When,
-    Window,
 )
-from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext
 
 from actions.exports import actions_dataset, dataset_response
 from actions.filtersets import ActionFilterSet
-from actions.models import CLOSED_STATUSES, Action, Meeting, ProgressUpdate, Status
+from actions.agenda import Agenda, meeting_matrices
+from actions.history import history_entries
+from actions.lists import capped_lists
+from actions.models import CLOSED_STATUSES, Action, Meeting, Status
+from actions.models.actions import late_condition
+from actions.state import PlanState, counts_of, status_aggregates
+from ivp.periods import Period
 from policies.models import Indicator, Organisation, Plan, Priority
 
-from .charts import STATUS_ORDER, indicator_chart_svg, status_bar_svg
+from .charts import indicator_chart_svg, status_bar_svg
 
 ACTIONS_PER_PAGE = 50
-# Rows per list on the plan dashboard and the organisation page; the rest is linked.
-DASHBOARD_LIST_LIMIT = 25
 
 
 # --- periods -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Period:
-    """A quarter (quarter 1-4) or a whole year (quarter None)."""
-
-    year: int
-    quarter: int | None = None
-
-    @property
-    def start(self) -> dt.date:
-        return dt.date(self.year, 3 * self.quarter - 2 if self.quarter else 1, 1)
-
-    @property
-    def end(self) -> dt.date:
-        if not self.quarter or self.quarter == 4:
-            return dt.date(self.year, 12, 31)
-        return dt.date(self.year, 3 * self.quarter + 1, 1) - dt.timedelta(days=1)
-
-    def next(self) -> Period:
-        if self.quarter is None:
-            return Period(self.year + 1)
-        if self.quarter == 4:
-            return Period(self.year + 1, 1)
-        return Period(self.year, self.quarter + 1)
-
-    def previous(self) -> Period:
-        if self.quarter is None:
-            return Period(self.year - 1)
-        if self.quarter == 1:
-            return Period(self.year - 1, 4)
-        return Period(self.year, self.quarter - 1)
-
-    def __str__(self):
-        if self.quarter:
-            return pgettext("quarter", "Q%(quarter)s %(year)s") % {
-                "quarter": self.quarter,
-                "year": self.year,
-            }
-        return str(self.year)
-
-    def query(self) -> str:
-        if self.quarter:
-            return f"periode=kwartaal&jaar={self.year}&kwartaal={self.quarter}"
-        return f"periode=jaar&jaar={self.year}"
 
 
 class PeriodForm(forms.Form):
@@ -123,17 +65,8 @@ class PeriodForm(forms.Form):
     )
 
 
-def default_period(plan: Plan, today: dt.date) -> Period:
-    """The quarter of today while the plan runs; else its last (or first) quarter."""
-    if today.year > plan.end_year:
-        return Period(plan.end_year, 4)
-    if today.year < plan.start_year:
-        return Period(plan.start_year, 1)
-    return Period(today.year, (today.month - 1) // 3 + 1)
-
-
 def chosen_period(form: PeriodForm, plan: Plan, today: dt.date) -> Period:
-    default = default_period(plan, today)
+    default = Period.default_for(plan.start_year, plan.end_year, today)
     if not form.is_valid():
         return default
     data = form.cleaned_data
@@ -148,106 +81,11 @@ def chosen_period(form: PeriodForm, plan: Plan, today: dt.date) -> Period:
 # --- shared helpers ------------------------------------------------------------------
 
 
-def status_aggregates(prefix: str = "") -> dict:
-    """Count(...) per status (n_done, n_ongoing, ...) plus n_total, for annotate/aggregate."""
-    counts = {
-        f"n_{status}": Count(
-            f"{prefix}pk", filter=Q(**{f"{prefix}status": status}), distinct=True
-        )
-        for status in Status.values
-    }
-    counts["n_total"] = Count(f"{prefix}pk", distinct=True)
-    return counts
-
-
-def counts_of(row) -> dict[str, int]:
-    """The per-status numbers from an annotated object or an aggregate dict."""
-    get = row.get if isinstance(row, dict) else lambda key: getattr(row, key)
-    return {status: get(f"n_{status}") or 0 for status in Status.values}
-
-
 def status_summary(counts: dict[str, int]) -> list[tuple[str, str, int]]:
     """(status value, label, number) in reading order, leaving out zeros."""
     return [
-        (s, Status(s).label, counts.get(s, 0)) for s in STATUS_ORDER if counts.get(s)
+        (s.value, s.label, counts.get(s, 0)) for s in Status.in_order() if counts.get(s)
     ]
-
-
-def capped_lists(
-    queryset,
-    conditions: dict[str, Q],
-    order: tuple[str, ...],
-    *,
-    totals: dict[str, int],
-    filters: dict[str, dict],
-    limit: int | None = None,
-    annotate_shown: dict | None = None,
-) -> dict[str, dict]:
-    """Several short lists of one queryset: per list its first rows, total and filter query.
-
-    List `name` shows what `queryset.filter(conditions[name]).order_by(*order)[:limit]`
-    would, but all lists come from ONE query (plus one for the prefetches of `queryset`,
-    e.g. the owners) instead of one query and one prefetch per list. The database numbers
-    the rows of each list in `order` (a running count, a window function) and returns only
-    the rows within the limit of at least one list; an action in two lists is fetched
-    once. A list of a large plan stays short (and the page fast); the rest is one click
-    away on the filtered actions page, whose link is `query`. `totals` are the lists'
-    lengths, counted by an aggregate the page already makes. The conditions are on the
-    row's own fields: one across a many-valued relation would repeat rows.
-
-    `annotate_shown` are annotations (such as the latest progress, three subqueries per
-    row) computed only for the rows shown, in one more query, rather than for every row
-    the window function has to number.
-    """
-    limit = limit or DASHBOARD_LIST_LIMIT
-    ordering = [
-        F(field[1:]).desc() if field.startswith("-") else F(field).asc() for field in order
-    ]
-    positions = {}
-    any_list = Q()
-    for name, condition in conditions.items():
-        # The position of the row in this list; NULL when the row is not in it.
-        positions[f"position_{name}"] = Case(
-            When(
-                condition,
-                then=Window(
-                    Sum(Case(When(condition, then=1), default=0)),
-                    order_by=ordering,
-                    frame=RowRange(start=None, end=0),
-                ),
-            ),
-            output_field=IntegerField(),
-        )
-        any_list |= condition
-    shown = Q()
-    for position in positions:
-        shown |= Q(**{f"{position}__lte": limit})
-    rows = list(
-        queryset.filter(any_list).annotate(**positions).filter(shown).order_by(*order)
-    )
-    if annotate_shown and rows:
-        extra = {
-            row["pk"]: row
-            for row in queryset.model.objects.filter(pk__in=[r.pk for r in rows])
-            .annotate(**annotate_shown)
-            .values("pk", *annotate_shown)
-        }
-        for row in rows:
-            for name in annotate_shown:
-                setattr(row, name, extra[row.pk][name])
-
-    def listed(row, name):
-        position = getattr(row, f"position_{name}")
-        return position is not None and position <= limit
-
-    return {
-        name: {
-            "actions": [row for row in rows if listed(row, name)],
-            "total": totals[name],
-            "query": urlencode(filters.get(name, {}), doseq=True),
-        }
-        for name in conditions
-    }
 
 
 def pdf_url(name: str, *args) -> str | None:
@@ -256,20 +94,6 @@ def pdf_url(name: str, *args) -> str | None:
         return reverse(name, args=args)
     except NoReverseMatch:
         return None
-
-
-def latest_progress_annotations() -> dict:
-    """The latest progress update's date, status and text, as subqueries (one query total)."""
-    latest = ProgressUpdate.objects.filter(action=OuterRef("pk")).order_by(
-        "-date", "-id"
-    )
-    return {
-        "latest_date": Subquery(latest.values("date")[:1], output_field=DateField()),
-        "latest_status": Subquery(
-            latest.values("status")[:1], output_field=CharField()
-        ),
-        "latest_text": Subquery(latest.values("text")[:1], output_field=CharField()),
-    }
 
 
 def plan_actions(user, plan):
@@ -315,8 +139,7 @@ def home(request):
             **status_aggregates(prefix),
             n_overdue=Count(
                 f"{prefix}pk",
-                filter=Q(**{f"{prefix}deadline__lt": today})
-                & ~Q(**{f"{prefix}status__in": CLOSED_STATUSES}),
+                filter=late_condition(today, prefix=prefix),
                 distinct=True,
             ),
         )
@@ -338,76 +161,6 @@ def home(request):
 
 
 # --- plan dashboard ------------------------------------------------------------------
-
-
-def priority_rows(user, plan, extra: dict | None = None) -> tuple[list[dict], dict]:
-    """Each priority with its own counts plus those of its sub-priorities, in tree order;
-    and the plan's totals.
-
-    The database counts per priority (one query); adding children's numbers to their
-    parent is a sum over already-aggregated rows, not a count in Python. Every action lies
-    under exactly one priority of its plan, so the plan's totals (n_total, n_<status> and
-    the `extra` aggregates, e.g. the dashboard lists' lengths) are the sums of the
-    priorities' own numbers: no second count over the plan's actions.
-    """
-    aggregates = {**status_aggregates("actions__"), **(extra or {})}
-    priorities = list(
-        Priority.objects.visible_to(user)
-        .filter(plan=plan)
-        .annotate(**aggregates)
-        .order_by("sort_key", "position", "id")
-    )
-    totals = {
-        key: sum(getattr(priority, key) or 0 for priority in priorities)
-        for key in aggregates
-    }
-    children = defaultdict(list)
-    for priority in priorities:
-        children[priority.parent_id].append(priority)
-
-    rows = []
-
-    def walk(priority, depth):
-        own = counts_of(priority)
-        row = {"priority": priority, "depth": depth, "counts": dict(own)}
-        rows.append(row)
-        for child in children.get(priority.pk, []):
-            child_counts = walk(child, depth + 1)
-            for status, n in child_counts.items():
-                row["counts"][status] += n
-        return row["counts"]
-
-    for top in children.get(None, []):
-        walk(top, 0)
-    for row in rows:
-        row["total"] = sum(row["counts"].values())
-        row["bar"] = mark_safe(
-            status_bar_svg(row["counts"], title=str(row["priority"]))
-        )
-    return [row for row in rows if row["total"] or row["depth"] == 0], totals
-
-
-def dashboard_conditions(period: Period, on: dt.date, prefix: str = "") -> dict:
-    """The condition of each list on the plan dashboard, for an action reached by `prefix`.
-
-    Late is ActionQuerySet.overdue(on=on): open, with a deadline before `on`. With prefix
-    "actions__" the same conditions count a priority's actions.
-    """
-    upcoming = period.next()
-
-    def q(**lookups):
-        return Q(**{f"{prefix}{key}": value for key, value in lookups.items()})
-
-    return {
-        "overdue": q(deadline__lt=on) & ~q(status__in=CLOSED_STATUSES),
-        "due_now": q(deadline__range=(period.start, period.end)),
-        "due_next": q(deadline__range=(upcoming.start, upcoming.end)),
-        "unplanned": q(unplanned=True)
-        & (
-            q(added_on__range=(period.start, period.end))
-            | q(added_on__isnull=True, deadline__range=(period.start, period.end))
-        ),
-    }
 
 
 def plan_organisations(plan: Plan) -> tuple[list, list]:
@@ -436,45 +189,45 @@ def plan_organisations(plan: Plan) -> tuple[list, list]:
 
 @dashboard_page
 def plan_dashboard(request, pk):
+    """The plan in a period: its state as of the period's state day (PlanState), the
+    lists of late and due actions, its meetings and its indicators."""
     plan = get_object_or_404(Plan.objects.visible_to(request.user), pk=pk)
     municipalities, partners = plan_organisations(plan)
     today = timezone.localdate()
     form = PeriodForm(request.GET or None)
     period = chosen_period(form, plan, today)
-    upcoming = period.next()
-    # "Late" as of the end of the chosen period, or today when that is still ahead.
-    on = min(today, period.end + dt.timedelta(days=1))
-
-    # Each list's length is counted with the priorities (one query), and the lists
-    # themselves (cut short) come from one more.
-    per_priority = dashboard_conditions(period, on, prefix="actions__")
-    rows, totals = priority_rows(
-        request.user,
-        plan,
-        extra={
-            f"n_{name}": Count("actions__pk", filter=q, distinct=True)
-            for name, q in per_priority.items()
-        },
-    )
-    counts = counts_of(totals)
+    state = PlanState(plan, period, user=request.user, today=today)
+    upcoming = state.upcoming
+    on = state.day
     open_statuses = [s for s in Status.values if s not in CLOSED_STATUSES]
+    # The filtered actions page shows today's statuses: its links are for reading on.
     links = {
-        "overdue": {
-            "deadline_before": on - dt.timedelta(days=1),
+        "late": {"deadline_before": on - dt.timedelta(days=1), "status": open_statuses},
+        "due_now": {"deadline_after": period.start, "deadline_before": period.end},
+        "due_next": {
+            "deadline_after": upcoming.start,
+            "deadline_before": upcoming.end,
             "status": open_statuses,
         },
-        "due_now": {"deadline_after": period.start, "deadline_before": period.end},
-        "due_next": {"deadline_after": upcoming.start, "deadline_before": upcoming.end},
         "unplanned": {"unplanned": "true"},
     }
-    conditions = dashboard_conditions(period, on)
     lists = capped_lists(
-        plan_actions(request.user, plan).with_list_relations(),
-        conditions,
+        state.actions().with_list_relations(),
+        state.conditions(),
         ("deadline", "priority__sort_key", "id"),
-        totals={name: totals[f"n_{name}"] for name in conditions},
+        totals=state.list_totals,
         filters=links,
+        # The percentage shown is the one reported by the state day.
+        with_latest_progress=True,
+        latest_progress_on=on,
     )
+    rows = [
+        row
+        for row in state.priority_rows
+        if row.total or row.depth == 0
+    ]
+    for row in rows:
+        row.bar = mark_safe(status_bar_svg(row.counts, title=str(row.priority)))
 
     meetings = list(
         Meeting.objects.visible_to(request.user)
@@ -523,10 +276,9 @@ def plan_dashboard(request, pk):
             "next_query": upcoming.query(),
             "years": years,
             "on": on,
-            "counts": status_summary(counts),
-            "total": totals["n_total"],
-            "n_overdue": totals["n_overdue"],
-            "bar": mark_safe(status_bar_svg(counts, title=plan.title)),
+            "state": state,
+            "statuses": Status.in_order(),
+            "bar": mark_safe(status_bar_svg(state.counts, title=plan.title)),
             "priority_rows": rows,
             **lists,
             "meetings": meetings,
@@ -574,9 +326,7 @@ def actions_page(request, plan: Plan | None):
         )
     filterset = ActionFilterSet(
         request.GET or None,
-        queryset=queryset.with_list_relations().annotate(
-            **latest_progress_annotations()
-        ),
+        queryset=queryset.with_list_relations().with_latest_progress(),
         request=request,
     )
     if plan is not None:
@@ -637,168 +387,13 @@ def actions_list(request):
 # --- meeting: agenda and matrix ------------------------------------------------------
 
 
-def agenda_groups(actions) -> list[dict]:
-    """Actions grouped by who carries them: one owner, or several together.
-
-    An action that six municipalities carry together appears once, under all six, as the
-    Veluwe-Noord agenda lists it, instead of six times. Single municipalities come first,
-    then other single owners (the police), then shared actions, then those without owner.
-    """
-    groups: dict[tuple, dict] = {}
-    for action in actions:
-        owners = tuple(sorted(action.owners.all(), key=lambda o: o.name))
-        key = tuple(o.pk for o in owners)
-        groups.setdefault(key, {"owners": owners, "actions": []})["actions"].append(
-            action
-        )
-
-    def order(group):
-        owners = group["owners"]
-        if not owners:
-            return (3, "")
-        if len(owners) > 1:
-            return (2, owners[0].name, len(owners))
-        return (
-            0 if owners[0].kind == Organisation.Kind.MUNICIPALITY else 1,
-            owners[0].name,
-        )
-
-    for group in groups.values():
-        group["names"] = ", ".join(o.name for o in group["owners"])
-    return sorted(groups.values(), key=order)
-
-
-def meeting_matrices(user, plans: list[Plan], current: Meeting | None = None) -> list:
-    """Per plan: its organisations × its meetings with the number of agenda items in each
-    cell. The plans come with their visible meetings prefetched as `matrix_meetings`.
-
-    Rows: the plan's municipalities, its police partners, and any other owner with items;
-    columns: the plan's meetings. Totals count distinct actions, so an action that two
-    municipalities carry counts once in its column's total.
-
-    One query counts every cell, row total, column total and grand total of all plans
-    (and lists the plans' municipalities and police partners, which have a row even
-    without items): a UNION ALL of one grouped count per kind of number. One more query
-    fetches the organisations of the rows. So a meeting of several plans costs the same
-    two queries as a meeting of one.
-    """
-    plan_ids = [plan.pk for plan in plans]
-    # Agenda items: an action of one of the plans, at one of that plan's meetings.
-    # The plans are also named outside the visibility subquery, so that PostgreSQL starts
-    # from their few actions instead of joining every agenda item in the country.
-    items = Action.meetings.through.objects.filter(
-        action__priority__plan__in=plan_ids,
-        action__in=Action.objects.visible_to(user)
-        .filter(priority__plan__in=plan_ids)
-        .values("pk"),
-        meeting__plans=F("action__priority__plan"),
-    )
-    # A typed NULL for the columns a kind of number is not grouped by.
-    nothing = Cast(Value(None), output_field=IntegerField())
-    by_owner, by_meeting = F("action__owners"), F("meeting_id")
-
-    def counted(kind, owner, meeting):
-        return items.values(
-            kind=Value(kind),
-            plan_pk=F("action__priority__plan"),
-            owner_pk=owner,
-            meeting_pk=meeting,
-        ).annotate(n=Count("action_id", distinct=True))
-
-    def organisations_of(kind, through, **filters):
-        return through.objects.filter(plan__in=plan_ids, **filters).values(
-            kind=Value(kind),
-            plan_pk=F("plan_id"),
-            owner_pk=F("organisation_id"),
-            meeting_pk=nothing,
-            n=nothing,
-        )
-
-    numbers = counted("cell", by_owner, by_meeting).union(
-        counted("row", by_owner, nothing),
-        counted("column", nothing, by_meeting),
-        counted("all", nothing, nothing),
-        organisations_of("member", Plan.municipalities.through),
-        organisations_of(
-            "member",
-            Plan.partners.through,
-            organisation__kind=Organisation.Kind.POLICE,
-        ),
-        all=True,
-    )
-    cells, row_totals, column_totals, grand_totals = (
-        defaultdict(dict),
-        defaultdict(dict),
-        defaultdict(dict),
-        {},
-    )
-    members = defaultdict(set)
-    for row in numbers:
-        plan_pk, n = row["plan_pk"], row["n"]
-        if row["kind"] == "cell":
-            cells[plan_pk][row["owner_pk"], row["meeting_pk"]] = n
-        elif row["kind"] == "row":
-            row_totals[plan_pk][row["owner_pk"]] = n
-            if row["owner_pk"] is not None:
-                members[plan_pk].add(row["owner_pk"])
-        elif row["kind"] == "column":
-            column_totals[plan_pk][row["meeting_pk"]] = n
-        elif row["kind"] == "all":
-            grand_totals[plan_pk] = n
-        else:
-            members[plan_pk].add(row["owner_pk"])
-    organisations = Organisation.objects.in_bulk(set().union(*members.values()))
-
-    matrices = []
-    for plan in plans:
-        meetings = plan.matrix_meetings
-        rows = [
-            {
-                "organisation": o,
-                "cells": [cells[plan.pk].get((o.pk, m.pk), 0) for m in meetings],
-                "total": row_totals[plan.pk].get(o.pk, 0),
-            }
-            for o in sorted(
-                (organisations[pk] for pk in members[plan.pk] if pk in organisations),
-                key=lambda o: (o.kind != Organisation.Kind.MUNICIPALITY, o.name),
-            )
-        ]
-        if None in row_totals[plan.pk]:
-            rows.append(
-                {
-                    "organisation": None,
-                    "cells": [cells[plan.pk].get((None, m.pk), 0) for m in meetings],
-                    "total": row_totals[plan.pk][None],
-                }
-            )
-        matrices.append(
-            {
-                "plan": plan,
-                "meetings": meetings,
-                "rows": rows,
-                "column_totals": [
-                    column_totals[plan.pk].get(m.pk, 0) for m in meetings
-                ],
-                "grand_total": grand_totals.get(plan.pk, 0),
-                "current": current,
-            }
-        )
-    return matrices
-
-
 @dashboard_page
 def meeting_detail(request, pk):
     meeting = get_object_or_404(
         Meeting.objects.visible_to(request.user).prefetch_related("municipalities"),
         pk=pk,
     )
-    actions = (
-        Action.objects.visible_to(request.user)
-        .filter(meetings=meeting)
-        .with_list_relations()
-        .annotate(**latest_progress_annotations())
-        .order_by("priority__plan", "priority__sort_key", "position", "id")
-    )
+    agenda = Agenda(meeting, user=request.user)
     plans = list(
         Plan.objects.visible_to(request.user)
         .filter(meetings=meeting)
@@ -819,8 +414,8 @@ def meeting_detail(request, pk):
         {
             "meeting": meeting,
             "meeting_date": formats.date_format(meeting.date, "j F Y"),
-            "groups": agenda_groups(actions),
-            "n_actions": len(actions),
+            "agenda": agenda,
+            "groups": agenda.groups,
             "plans": plans,
             "matrices": meeting_matrices(request.user, plans, meeting),
             "today": timezone.localdate(),
@@ -860,7 +455,7 @@ def organisation_detail(request, pk):
             **status_aggregates(),
             n_overdue=Count(
                 "pk",
-                filter=Q(deadline__lt=today) & ~Q(status__in=CLOSED_STATUSES),
+                filter=late_condition(today),
                 distinct=True,
             ),
         )
@@ -884,7 +479,7 @@ def organisation_detail(request, pk):
         owned.with_list_relations(),
         {
             "actions": Q(pk__isnull=False),  # every action it owns
-            "overdue": Q(deadline__lt=today) & ~Q(status__in=CLOSED_STATUSES),
+            "overdue": late_condition(today),
         },
         # Newest plans first: a municipality takes part in years of plans.
         (
@@ -899,8 +494,7 @@ def organisation_detail(request, pk):
             "overdue": sum(r["n_overdue"] for r in per_plan.values()),
         },
         filters={},
-        limit=DASHBOARD_LIST_LIMIT,
-        annotate_shown=latest_progress_annotations(),
+        with_latest_progress=True,
     )
     # Its meetings: where it takes part, or where its actions are on the agenda. A UNION
     # of the two link tables, not a join with OR, which PostgreSQL cannot estimate.
@@ -933,157 +527,6 @@ def organisation_detail(request, pk):
 
 # --- action --------------------------------------------------------------------------
 
-HIDDEN_HISTORY_FIELDS = {"version", "updated_at", "created_at", "position"}
-HISTORY_LIMIT = 50
-
-
-def history_entries(action) -> list[dict]:
-    """The action's recorded changes (django-simple-history), newest first, with the diff.
-
-    Plain fields come from diff_against; the three many-to-many fields are compared here.
-    Two queries in all, however many records are shown: the records with the priority and
-    agreement they pointed to (select_related), and every record's owners, partners and
-    meetings with their names (a UNION ALL over the three history tables), instead of
-    diff_against's two queries per field per record.
-    """
-    records = list(
-        action.history.select_related(
-            "history_user", "priority", "agreement__priority"
-        ).order_by("-history_date", "-history_id")[: HISTORY_LIMIT + 1]
-    )
-    m2m_fields = {"owners": Organisation, "partners": Organisation, "meetings": Meeting}
-    history_model = type(action).history.model
-    # Typed NULLs: PostgreSQL must see one type per column of the UNION.
-    no_text = Cast(Value(None), output_field=CharField())
-    no_date = Cast(Value(None), output_field=DateField())
-    parts = []
-    for field_name, target in m2m_fields.items():
-        through = apps.get_model(
-            history_model._meta.app_label, f"{history_model.__name__}_{field_name}"
-        )
-        target_field = next(
-            f.name
-            for f in through._meta.fields
-            if f.is_relation and f.related_model is target
-        )
-        # What a name is made of: an organisation's name; a meeting's title, body, date.
-        if target is Meeting:
-            label = {
-                "name": F(f"{target_field}__title"),
-                "body": F(f"{target_field}__body"),
-                "date": F(f"{target_field}__date"),
-            }
-        else:
-            label = {
-                "name": F(f"{target_field}__name"),
-                "body": no_text,
-                "date": no_date,
-            }
-        parts.append(
-            through.objects.filter(history__in=[r.history_id for r in records]).values(
-                field=Value(field_name),
-                record=F("history_id"),
-                target=F(f"{target_field}_id"),
-                **label,
-            )
-        )
-    by_record = {field_name: defaultdict(set) for field_name in m2m_fields}
-    # The names of the targets that still exist (a deleted one has no name: left out).
-    names: dict[str, dict] = {field_name: {} for field_name in m2m_fields}
-    for row in parts[0].union(*parts[1:], all=True):
-        field_name, target_id = row["field"], row["target"]
-        by_record[field_name][row["record"]].add(target_id)
-        if field_name == "meetings" and row["date"] is not None:
-            meeting = Meeting(title=row["name"], body=row["body"], date=row["date"])
-            names[field_name][target_id] = str(meeting)
-        elif field_name != "meetings" and row["name"] is not None:
-            names[field_name][target_id] = row["name"]
-    sets = {
-        field_name: {
-            r.history_id: frozenset(by_record[field_name][r.history_id])
-            for r in records
-        }
-        for field_name in m2m_fields
-    }
-
-    # A priority or agreement an action ever pointed to lies in the action's own plan;
-    # one that is gone, or elsewhere, is shown as "–".
-    plan_id = action.priority.plan_id
-    fk_objects = {"priority": {}, "agreement": {}}
-    for record in records:
-        if record.priority is not None and record.priority.plan_id == plan_id:
-            fk_objects["priority"][record.priority_id] = record.priority
-        if (
-            record.agreement is not None
-            and record.agreement.priority.plan_id == plan_id
-        ):
-            fk_objects["agreement"][record.agreement_id] = record.agreement
-
-    meta = type(action)._meta
-
-    def show(field_name, value):
-        if value in (None, ""):
-            return "–"
-        field = meta.get_field(field_name)
-        if field.choices:
-            return dict(field.flatchoices).get(value, value)
-        if field_name in fk_objects:
-            obj = fk_objects[field_name].get(value)
-            return str(obj) if obj else "–"
-        if isinstance(value, dt.date):
-            return formats.date_format(value, "DATE_FORMAT")
-        if isinstance(value, bool):
-            return _("yes") if value else _("no")
-        return str(value)
-
-    entries = []
-    for newer, older in zip(records, records[1:] + [None]):
-        if len(entries) == HISTORY_LIMIT:
-            break
-        changes = []
-        if older is not None:
-            delta = newer.diff_against(
-                older, excluded_fields=HIDDEN_HISTORY_FIELDS | set(m2m_fields)
-            )
-            for change in delta.changes:
-                changes.append(
-                    {
-                        "field": meta.get_field(change.field).verbose_name,
-                        "old": show(change.field, change.old),
-                        "new": show(change.field, change.new),
-                    }
-                )
-            for field_name in m2m_fields:
-                before = sets[field_name][older.history_id]
-                after = sets[field_name][newer.history_id]
-                if before != after:
-                    changes.append(
-                        {
-                            "field": meta.get_field(field_name).verbose_name,
-                            "old": ", ".join(
-                                sorted(
-                                    str(names[field_name][i])
-                                    for i in before
-                                    if i in names[field_name]
-                                )
-                            )
-                            or "–",
-                            "new": ", ".join(
-                                sorted(
-                                    str(names[field_name][i])
-                                    for i in after
-                                    if i in names[field_name]
-                                )
-                            )
-                            or "–",
-                        }
-                    )
-            if not changes:
-                continue
-        entries.append({"record": newer, "changes": changes})
-    return entries
-
-
 @dashboard_page
 def action_detail(request, pk):
     action = get_object_or_404(
@@ -1101,7 +544,7 @@ def action_detail(request, pk):
             "updates": list(action.progress_updates.order_by("-date", "-id")),
             "history": history_entries(action),
             "today": timezone.localdate(),
-            "overdue": action.is_overdue(),
+            "overdue": action.is_late(),
             "may_change": request.user.has_perm("actions.change_action", action),
         },
     )

@@ -89,6 +89,10 @@ class ActionFactory(factory.django.DjangoModelFactory):
     priority = factory.SubFactory(PriorityFactory)
     title = factory.Sequence(lambda n: f"Actie {n}")
     deadline = dt.date(2021, 6, 17)
+    # As the seeds and imports do: in the plan from its start.
+    in_plan_since = factory.LazyAttribute(
+        lambda o: dt.date(o.priority.plan.start_year, 1, 1)
+    )
 
     @factory.post_generation
     def owners(self, create, extracted, **kwargs):
@@ -184,6 +188,8 @@ def dashboard_actions(plan, n):
             deadline=dt.date(2021, 1 + i % 12, 15),
             unplanned=i % 7 == 3,
             added_on=dt.date(2021, 1 + i % 12, 1) if i % 7 == 3 else None,
+            # From the plan's document: in the plan from its start (or from being added).
+            in_plan_since=dt.date(2021, 1 + i % 12, 1) if i % 7 == 3 else dt.date(2021, 1, 1),
         )
         for i in range(n)
     )

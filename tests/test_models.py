@@ -205,9 +205,9 @@ def test_overdue_ignores_closed_actions_and_future_deadlines():
     ActionFactory(deadline=dt.date(2021, 2, 11), status=Status.CONTINUOUS)
     ActionFactory(deadline=dt.date(2021, 6, 17))
     ActionFactory(deadline=None)
-    assert list(Action.objects.overdue(on=dt.date(2021, 3, 1))) == [late]
-    assert late.is_overdue(on=dt.date(2021, 3, 1))
-    assert not late.is_overdue(on=dt.date(2021, 2, 11))
+    assert list(Action.objects.late(on=dt.date(2021, 3, 1))) == [late]
+    assert late.is_late(on=dt.date(2021, 3, 1))
+    assert not late.is_late(on=dt.date(2021, 2, 11))
 
 
 def test_agreement_of_another_priority_is_refused_on_an_action():

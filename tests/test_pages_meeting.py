@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from actions.models import Action, Meeting
+from actions.models import CLOSED_STATUSES, Action, Meeting
 
 from .factories import (
     ActionFactory,
@@ -39,14 +39,27 @@ def test_agenda_groups_actions_by_owner_with_latest_progress(client, june):
     response = client.get(reverse("reports:meeting", args=[meeting.pk]))
     html = response.content.decode()
     assert "Agenda driehoek 17 juni 2021" in html
-    on_agenda = [a for i, a in enumerate(actions) if i % 3 == 1]
+    # Put on the meeting, and in the plan by its day.
+    on_agenda = [
+        a
+        for i, a in enumerate(actions)
+        if i % 3 == 1 and a.in_plan_since <= meeting.date
+    ]
+    # The agenda also holds the other open actions that are late on the meeting's day.
+    late = [
+        a
+        for a in actions
+        if a.deadline < meeting.date
+        and a.in_plan_since <= meeting.date
+        and a.status not in CLOSED_STATUSES
+    ]
     groups = response.context["groups"]
-    assert sorted(a.pk for g in groups for a in g["actions"]) == sorted(
-        a.pk for a in on_agenda
+    assert sorted(a.pk for g in groups for a in g.actions) == sorted(
+        {a.pk for a in on_agenda + late}
     )
     # Each action sits in exactly one group: its owners together.
     first = groups[0]
-    assert len(first["owners"]) == 1 and first["owners"][0].kind == "municipality"
+    assert len(first.owners) == 1 and first.owners[0].kind == "municipality"
     assert "Stand 5/2021" in html  # the latest of the two updates
     assert "Stand 2/2021" not in html
     assert reverse("pdf:agenda", args=[meeting.pk]) in html

@@ -1,6 +1,8 @@
 """The plan dashboard: period, counts per status, progress per priority, late and due
 actions, meetings and indicators, for someone who may see the plan; 404 for others."""
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -43,7 +45,10 @@ def test_plan_dashboard_query_count_is_the_same_for_20_and_500_actions(
     large, response = count_queries(client, url)
     assert small == large <= MAX_QUERIES
     assert Action.objects.count() == 500
-    assert "500" in response.content.decode()
+    # The state at the end of Q2 holds the actions in the plan by then.
+    in_plan = Action.objects.filter(in_plan_since__lte="2021-06-30").count()
+    assert response.context["state"].total == in_plan
+    assert f">{in_plan}<" in response.content.decode()
 
 
 def test_plan_dashboard_shows_counts_late_due_and_unplanned_for_the_quarter(
@@ -64,18 +69,22 @@ def test_plan_dashboard_shows_counts_late_due_and_unplanned_for_the_quarter(
     assert response.context["due_now"]["actions"] == sorted(
         due_q2, key=lambda a: (a.deadline, a.priority.sort_key, a.id)
     )
-    assert {a.pk for a in response.context["overdue"]["actions"]} == {
+    assert {a.pk for a in response.context["late"]["actions"]} == {
         a.pk for a in late
     }
+    # Due next: what is still open on the state day (the end of the quarter).
     assert {a.pk for a in response.context["due_next"]["actions"]} == {
-        a.pk for a in actions if a.deadline.month in (7, 8, 9)
+        a.pk
+        for a in actions
+        if a.deadline.month in (7, 8, 9) and a.status != Status.DONE
     }
     assert {a.pk for a in response.context["unplanned"]["actions"]} == {
         a.pk for a in actions if a.unplanned and a.added_on.month in (4, 5, 6)
     }
     # The status table counts what the database holds.
-    counts = {s: n for s, _, n in response.context["counts"]}
-    assert counts[Status.DONE] == sum(a.status == Status.DONE for a in actions)
+    counts = dict(response.context["state"].status_counts)
+    in_plan = [a for a in actions if a.in_plan_since <= dt.date(2021, 6, 30)]
+    assert counts[Status.DONE] == sum(a.status == Status.DONE for a in in_plan)
     assert "Te laat" in html
     # Download links to the PDF reports of the same period.
     quarterly = reverse("pdf:quarterly", args=[plan.pk]) + "?year=2021&amp;quarter=2"
@@ -88,13 +97,13 @@ def test_priority_progress_adds_sub_priorities_to_their_parent(client, plan_and_
     dashboard_actions(plan, 40)
     client.force_login(reader)
     rows = client.get(reverse("reports:plan", args=[plan.pk])).context["priority_rows"]
-    by_code = {row["priority"].code: row for row in rows}
-    assert by_code["1"]["total"] == by_code["1.1"]["total"] + by_code["1.2"][
-        "total"
-    ] + (Action.objects.filter(priority=by_code["1"]["priority"]).count())
-    assert sum(by_code[c]["total"] for c in ("1", "2")) == 40
-    assert [row["depth"] for row in rows] == [0, 1, 1, 0]
-    assert 'role="img"' in rows[0]["bar"]
+    by_code = {row.priority.code: row for row in rows}
+    assert by_code["1"].total == by_code["1.1"].total + by_code["1.2"].total + (
+        Action.objects.filter(priority=by_code["1"].priority).count()
+    )
+    assert sum(by_code[c].total for c in ("1", "2")) == 40
+    assert [row.depth for row in rows] == [0, 1, 1, 0]
+    assert 'role="img"' in rows[0].bar
 
 
 def test_year_view_and_default_period(client, plan_and_reader):

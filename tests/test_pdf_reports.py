@@ -168,11 +168,13 @@ def test_veluwe_noord_annual_report_tells_each_priority_with_its_actions(reports
     assert "[Illustratief] Afgerond en teruggekoppeld in het overleg." in text
     # Dutch dates and the summary table with its totals.
     assert "15 april 2021" in text
-    total = re.search(r"Totaal (\d+) (\d+) (\d+) (\d+)", text)
-    assert total is not None
-    assert (
-        sum(int(n) for n in total.groups()) == 32
-    )  # every action of the 2021 programme
+    # Every action of the 2021 programme, as the dashboard counts them at the year's end.
+    assert "Totaal 32 Te laat op 31 december 2021 12" in text
+    # The summary (done, late, in progress, cancelled) adds up to the same 32.
+    assert any(
+        sum(map(int, total)) == 32
+        for total in re.findall(r"Totaal (\d+) (\d+) (\d+) (\d+)", text)
+    )
 
 
 def test_stadskanaal_annual_report_sets_agreements_against_results(reports):
@@ -210,7 +212,7 @@ def test_agenda_of_17_june_2021_lists_its_items_per_owner(reports):
     assert "Acties op de agenda van dit overleg: 5." in text
     # One group per owner, each listed in the contents with its page.
     for owner in (
-        "Elburg / Epe / Hattem / Heerde / Nunspeet / Oldebroek",
+        "Elburg, Epe, Hattem, Heerde, Nunspeet, Oldebroek",
         "Epe",
         "Hattem",
     ):
@@ -225,9 +227,10 @@ def test_quarterly_report_shows_status_overview_and_the_next_quarter(reports):
     text = " ".join(pages)
     assert pdf_info(content)["Title"].endswith(", 2e kwartaal 2021")
     assert "2e kwartaal 2021 (1 april 2021 – 30 juni 2021)" in pages[0]
+    assert "Statusoverzicht" in text
     assert (
-        "Statusoverzicht" in text
-        and "Stand van de acties voor deze periode op 30 juni 2021" in text
+        "De stand aan het eind van de periode, op 30 juni 2021, zoals de voortgang "
+        "toen was gemeld." in text
     )
     assert "Deadline in 3e kwartaal 2021" in text
     assert "Onvoorziene acties" in text

@@ -1,7 +1,12 @@
 """Serializers for actions (with owners, plan, latest progress), progress, meetings."""
 
+import datetime as dt
+
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from ivp.periods import Precision, parse_period
 
 from actions.models import Action, Meeting, ProgressUpdate
 from policies.api.base import ScopedModelSerializer, version_field
@@ -15,13 +20,58 @@ class LatestProgressSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class PeriodDate(dt.date):
+    """A date read from "2021-03", "2021-Q1" or "2021": its last day, and how precise."""
+
+    precision = Precision.DAY
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "nullable": True,
+        "pattern": r"^\d{4}(-\d{2}(-\d{2})?|-[Qq][1-4])?$",
+        "example": "2021-Q1",
+        "description": "A day (2021-03-18), month (2021-03), quarter (2021-Q1) or year "
+        "(2021); a month, quarter or year is stored as its last day and sets "
+        "deadline_precision.",
+    }
+)
+class PeriodDateField(serializers.DateField):
+    """A deadline as precise as the plan gives it."""
+
+    default_error_messages = {
+        "invalid": _(
+            "Give a day (2021-03-18), a month (2021-03), a quarter (2021-Q1) or a year "
+            "(2021)."
+        ),
+    }
+
+    def to_internal_value(self, value):
+        if isinstance(value, dt.date):
+            return value
+        try:
+            day, precision = parse_period(str(value))
+        except ValueError:
+            self.fail("invalid")
+        result = PeriodDate(day.year, day.month, day.day)
+        result.precision = precision
+        return result
+
+
 class ActionSerializer(ScopedModelSerializer):
     version = version_field()
+    deadline = PeriodDateField(
+        label=_("deadline"), required=False, allow_null=True
+    )
     plan = PlanBriefSerializer(source="priority.plan", read_only=True)
     owner_organisations = OrganisationBriefSerializer(
         source="owners", many=True, read_only=True
     )
     latest_progress = serializers.SerializerMethodField()
+    late = serializers.SerializerMethodField(
+        help_text="Late on the as_of day (default today): deadline passed, not closed."
+    )
     deadline_display = serializers.CharField(read_only=True)
 
     class Meta(ScopedModelSerializer.Meta):
@@ -52,6 +102,8 @@ class ActionSerializer(ScopedModelSerializer):
             "percentage",
             "last_update_on",
             "latest_progress",
+            "late",
+            "in_plan_since",
             "unplanned",
             "added_on",
             "added_on_precision",
@@ -64,8 +116,47 @@ class ActionSerializer(ScopedModelSerializer):
         # Status and percentage follow the latest progress update: record progress.
         read_only_fields = ["status", "percentage", "last_update_on"]
 
+    def validate(self, attrs):
+        deadline = attrs.get("deadline")
+        precision = getattr(deadline, "precision", Precision.DAY)
+        if precision != Precision.DAY:
+            # "2021-Q1" says its precision; a full date keeps the one given with it.
+            attrs["deadline_precision"] = precision
+        if deadline is not None:
+            attrs["deadline"] = dt.date(deadline.year, deadline.month, deadline.day)
+        return super().validate(attrs)
+
+    def to_representation(self, action):
+        data = super().to_representation(action)
+        if hasattr(action, "status_on"):
+            # ?as_of=: the state on that day (ActionQuerySet.as_of), not today's.
+            data["status"] = action.status_on
+            data["percentage"] = action.percentage_as_of(
+                action.latest_date, action.latest_percentage
+            )
+            data["last_update_on"] = (
+                action.latest_date.isoformat() if action.latest_date else None
+            )
+        return data
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_late(self, action) -> bool:
+        late = getattr(action, "late_on", None)
+        return action.is_late() if late is None else late
+
     @staticmethod
     def _latest(action):
+        if hasattr(action, "latest_date"):
+            if action.latest_id is None:
+                return None
+            return ProgressUpdate(
+                id=action.latest_id,
+                action=action,
+                date=action.latest_date,
+                status=action.latest_status,
+                percentage=action.latest_percentage,
+                text=action.latest_text,
+            )
         prefetched = getattr(action, "latest_progress_list", None)
         if prefetched is not None:
             return prefetched[0] if prefetched else None

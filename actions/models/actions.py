@@ -6,7 +6,19 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -15,23 +27,12 @@ from simple_history.models import HistoricalRecords
 from policies.models import Plan
 
 from ivp.access import ScopedQuerySet, is_beheerder, managed_plans, owned_actions
-from ivp.periods import Precision, format_period
+from ivp.periods import Precision, end_of_precision, format_period
 from ivp.versioning import VersionedModel
 
-
-class Status(models.TextChoices):
-    """The state of an action, as the driehoek talks about it."""
-
-    NOT_STARTED = "not_started", _("not started")
-    ONGOING = "ongoing", _("in progress")
-    AT_RISK = "at_risk", _("at risk / delayed")
-    DONE = "done", _("done")
-    CANCELLED = "cancelled", _("cancelled")
-    CONTINUOUS = "continuous", _("continuous")
+from .status import CLOSED_STATUSES, Status
 
 
-# Statuses in which a passed deadline no longer matters.
-CLOSED_STATUSES = (Status.DONE, Status.CANCELLED, Status.CONTINUOUS)
 
 
 class MeetingQuerySet(ScopedQuerySet, models.QuerySet):
@@ -109,8 +110,41 @@ class Meeting(VersionedModel):
         return f"{label} {formats.date_format(self.date, 'SHORT_DATE_FORMAT')}"
 
 
+def late_condition(day: dt.date, *, status: str = "status", prefix: str = "") -> Q:
+    """Late on `day`: the deadline lay before `day` and the status (the field or
+    annotation named `status`) is not closed. An action due on the last day of a
+    quarter is not late in that quarter's report, and late in the next one.
+
+    `Action.is_late()` says the same for one action in Python.
+    """
+    return Q(**{f"{prefix}deadline__lt": day}) & ~Q(
+        **{f"{prefix}{status}__in": CLOSED_STATUSES}
+    )
+
+
+def added_condition(start: dt.date, end: dt.date, *, prefix: str = "") -> Q:
+    """Unplanned actions added between start and end; one without a date of adding
+    counts in the period of its deadline."""
+
+    def q(**lookups):
+        return Q(**{f"{prefix}{key}": value for key, value in lookups.items()})
+
+    return q(unplanned=True) & (
+        q(added_on__range=(start, end))
+        | q(added_on__isnull=True, deadline__range=(start, end))
+    )
+
+
 class ActionQuerySet(ScopedQuerySet, models.QuerySet):
     plan_lookups = ("priority__plan",)
+    # What with_latest_progress() adds to each row.
+    LATEST_PROGRESS_FIELDS = (
+        "latest_id",
+        "latest_date",
+        "latest_status",
+        "latest_percentage",
+        "latest_text",
+    )
 
     def changeable_by(self, user):
         """All actions of plans the user manages, plus the actions their organisation owns."""
@@ -125,15 +159,74 @@ class ActionQuerySet(ScopedQuerySet, models.QuerySet):
         return self.filter(priority__plan=plan)
 
     def open(self):
+        """Actions whose current status still makes a passed deadline matter."""
         return self.exclude(status__in=CLOSED_STATUSES)
 
-    def overdue(self, *, on: dt.date | None = None):
-        """Actions whose deadline has passed on the given day and that are not closed."""
-        on = on or timezone.localdate()
-        return self.open().filter(deadline__lt=on)
+    def as_of(self, day: dt.date):
+        """The actions in their plan on `day`, each with its state as known that day.
 
-    def due_between(self, start: dt.date, end: dt.date):
-        return self.filter(deadline__gte=start, deadline__lte=end)
+        This is the one answer to "what was the status at the end of Q2?" that the
+        dashboard, the PDF reports, the API (`?as_of=`), the exports and the reminders
+        ask. Adds `status_on` (the status of the latest progress update on or before
+        `day`; no update by then but later ones: not started; no updates at all: the
+        status the plan's document gave) and `late_on` (see `late_condition`). Leaves
+        out actions entered after `day` (`in_plan_since`).
+
+        The current status is stored on the action (refresh_from_progress), so for
+        today or later no subquery is needed.
+        """
+        queryset = self.filter(in_plan_since__lte=day)
+        if day >= timezone.localdate():
+            queryset = queryset.annotate(status_on=F("status"))
+        else:
+            updates = ProgressUpdate.objects.filter(action=OuterRef("pk"))
+            queryset = queryset.annotate(
+                status_on=Coalesce(
+                    Subquery(
+                        updates.filter(date__lte=day)
+                        .order_by("-date", "-id")
+                        .values("status")[:1]
+                    ),
+                    Case(
+                        When(Exists(updates), then=Value(Status.NOT_STARTED)),
+                        default=F("status"),
+                    ),
+                    output_field=models.CharField(),
+                )
+            )
+        return queryset.annotate(
+            late_on=ExpressionWrapper(
+                late_condition(day, status="status_on"), output_field=BooleanField()
+            )
+        )
+
+    def late(self, *, on: dt.date | None = None):
+        """Actions late on `on` (default today): see `late_condition`."""
+        return self.as_of(on or timezone.localdate()).filter(late_on=True)
+
+    def with_latest_progress(self, *, on: dt.date | None = None):
+        """Each action's latest progress update on or before `on` (default: any):
+        `latest_id`, `latest_date`, `latest_status`, `latest_percentage` and
+        `latest_text`.
+
+        Five subqueries a row, each reading one index entry (progressupdate_latest);
+        lists add them only for the rows they show.
+        """
+        updates = ProgressUpdate.objects.filter(action=OuterRef("pk"))
+        if on is not None:
+            updates = updates.filter(date__lte=on)
+        updates = updates.order_by("-date", "-id")
+        return self.annotate(
+            latest_id=Subquery(updates.values("pk")[:1]),
+            latest_date=Subquery(updates.values("date")[:1]),
+            latest_status=Subquery(updates.values("status")[:1]),
+            latest_percentage=Subquery(updates.values("percentage")[:1]),
+            latest_text=Subquery(updates.values("text")[:1]),
+        )
+
+    def added_in(self, start: dt.date, end: dt.date):
+        """Unplanned actions added between `start` and `end` (see `added_condition`)."""
+        return self.filter(added_condition(start, end))
 
     def with_list_relations(self):
         """What every list of actions shows: plan, priority and organisations."""
@@ -280,11 +373,36 @@ class Action(VersionedModel):
                 {"agreement": _("The agreement must belong to the same priority.")}
             )
 
+    def save(self, *args, **kwargs):
+        # Every write path (admin, API, pages, seeds) stores a month, quarter or year
+        # deadline as its last day, the day from which it is late.
+        if self.deadline is not None:
+            self.deadline = end_of_precision(self.deadline, self.deadline_precision)
+        return super().save(*args, **kwargs)
+
+    def percentage_as_of(self, latest_date, latest_percentage) -> int | None:
+        """The percentage done on a day, given the latest progress update by then
+        (with_latest_progress(on=day)): that update's; with no update by then, the one
+        the plan's document gave, unless all progress came later."""
+        if latest_date is not None:
+            return latest_percentage
+        return None if self.last_update_on else self.percentage
+
+    def set_in_plan_since_from_document(self, plan) -> None:
+        """For an action taken from the plan's document (seeds, imports): in the plan
+        from its start, or an unplanned one from the day it was added."""
+        if self.unplanned and self.added_on:
+            self.in_plan_since = self.added_on
+        else:
+            self.in_plan_since = dt.date(plan.start_year, 1, 1)
+
     @property
     def deadline_display(self) -> str:
         return format_period(self.deadline, self.deadline_precision)
 
-    def is_overdue(self, on: dt.date | None = None) -> bool:
+    def is_late(self, on: dt.date | None = None) -> bool:
+        """`late_condition` for this action by its current status; rows that come from
+        `as_of()` carry `late_on` for the day they were asked for."""
         on = on or timezone.localdate()
         return (
             self.deadline is not None

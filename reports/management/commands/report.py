@@ -46,6 +46,7 @@ class Command(BaseCommand):
     ):
         plans = Plan.objects.all()
         meetings = Meeting.objects.all()
+        account = None
         if user:
             account = (
                 get_user_model().objects.filter(username=user, is_active=True).first()
@@ -66,7 +67,7 @@ class Command(BaseCommand):
                         _("There is no meeting %(number)s that you may see.")
                         % {"number": meeting}
                     )
-                content = pdf.agenda_pdf(found, plans=plans)
+                content = pdf.agenda_pdf(found, user=account)
             else:
                 found = self._plan(plans, plan)
                 if year is None:

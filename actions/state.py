@@ -1,0 +1,222 @@
+"""The state of a plan in a period: the one answer the dashboard and the reports show.
+
+`PlanState(plan, period)` says, as of the period's state day (its last day once it has
+ended, today while it runs): how many actions have each status, which are late, which
+are due in the period and the next, which unplanned actions came in, and all of that per
+priority, rolled up from sub-priorities to their parents. The plan dashboard, the
+quarterly and annual PDFs and the API's `?as_of=` all ask this module and
+`ActionQuerySet.as_of()`, so the same quarter shows the same figures everywhere
+(tests/test_one_truth.py walks every seed plan and period to prove it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q
+from django.utils import timezone
+
+from ivp.periods import Period
+from policies.models import Plan, Priority
+
+from .models import CLOSED_STATUSES, Action, Status
+from .models.actions import added_condition
+
+# The lists a period has, besides the counts per status.
+LISTS = ("late", "due_now", "due_next", "unplanned")
+
+
+def status_aggregates(prefix: str = "") -> dict:
+    """Count(...) per status (n_done, n_ongoing, ...) plus n_total, for annotate/aggregate."""
+    counts = {
+        f"n_{status}": Count(
+            f"{prefix}pk", filter=Q(**{f"{prefix}status": status}), distinct=True
+        )
+        for status in Status.values
+    }
+    counts["n_total"] = Count(f"{prefix}pk", distinct=True)
+    return counts
+
+
+def counts_of(row) -> dict[str, int]:
+    """The per-status numbers from an annotated object or an aggregate dict."""
+    get = row.get if isinstance(row, dict) else lambda key: getattr(row, key)
+    return {status: get(f"n_{status}") or 0 for status in Status.values}
+
+
+def zero_counts() -> dict[str, int]:
+    return {status.value: 0 for status in Status.in_order()}
+
+
+@dataclass
+class PriorityRow:
+    """A priority with the state of its own actions and of those of its sub-priorities."""
+
+    priority: Priority
+    depth: int
+    own: dict[str, int]
+    # Own plus every descendant's, per status and per list.
+    counts: dict[str, int] = field(default_factory=zero_counts)
+    lists: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LISTS, 0))
+    has_children: bool = False
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def status_counts(self) -> list[tuple[Status, int]]:
+        """Every status with its number, in reading order (zeros included: tables add up)."""
+        return [(status, self.counts[status.value]) for status in Status.in_order()]
+
+
+class PlanState:
+    """The actions of `plan` in `period` as of the period's state day.
+
+    With a `user`, only what that user may see; without one (the PDF generators, whose
+    callers check access to the plan) everything.
+    """
+
+    def __init__(
+        self,
+        plan: Plan,
+        period: Period,
+        *,
+        user=None,
+        today: dt.date | None = None,
+    ):
+        self.plan = plan
+        self.period = period
+        self.user = user
+        self.today = today or timezone.localdate()
+        self.day = period.state_day(self.today)
+        self.upcoming = period.next()
+
+    @property
+    def shows_today(self) -> bool:
+        """The period still runs (or lies ahead): the state shown is today's."""
+        return self.day == self.today
+
+    # --- the actions -----------------------------------------------------------------
+
+    def actions(self):
+        """The plan's actions on the state day, each with `status_on` and `late_on`."""
+        queryset = Action.objects.for_plan(self.plan)
+        if self.user is not None:
+            queryset = queryset.visible_to(self.user)
+        return queryset.as_of(self.day)
+
+    def conditions(self) -> dict[str, Q]:
+        """What puts an action (from `actions()`) on each list of the period."""
+        period, upcoming = self.period, self.upcoming
+        return {
+            "late": Q(late_on=True),
+            "due_now": Q(deadline__range=(period.start, period.end)),
+            # What is already finished needs no attention in the next period.
+            "due_next": Q(deadline__range=(upcoming.start, upcoming.end))
+            & ~Q(status_on__in=CLOSED_STATUSES),
+            "unplanned": added_condition(period.start, period.end),
+        }
+
+    def list_of(self, name: str):
+        return self.actions().filter(self.conditions()[name])
+
+    def actions_with_lists(self):
+        """actions() with a flag per list: `in_late`, `in_due_now`, `in_due_next`,
+        `in_unplanned` (for a report that walks all rows once)."""
+        return self.actions().annotate(
+            **{
+                f"in_{name}": ExpressionWrapper(q, output_field=BooleanField())
+                for name, q in self.conditions().items()
+            }
+        )
+
+    # --- the figures -----------------------------------------------------------------
+
+    @cached_property
+    def _per_priority(self) -> dict[int, dict[str, int]]:
+        """Per priority: its own actions per status and per list. One query."""
+        aggregates = {
+            f"n_{status}": Count("pk", filter=Q(status_on=status))
+            for status in Status.values
+        }
+        aggregates.update(
+            {f"n_{name}": Count("pk", filter=q) for name, q in self.conditions().items()}
+        )
+        rows = (
+            self.actions()
+            .order_by()
+            .values("priority_id")
+            .annotate(**aggregates)
+        )
+        return {row.pop("priority_id"): row for row in rows}
+
+    @cached_property
+    def priority_rows(self) -> list[PriorityRow]:
+        """Every priority of the plan in tree order, its numbers rolled up to its parents."""
+        priorities = Priority.objects.filter(plan=self.plan)
+        if self.user is not None:
+            priorities = priorities.visible_to(self.user)
+        priorities = list(priorities.order_by("sort_key", "position", "id"))
+        children = defaultdict(list)
+        for priority in priorities:
+            children[priority.parent_id].append(priority)
+        known = {priority.pk for priority in priorities}
+        rows: list[PriorityRow] = []
+
+        def walk(priority: Priority, depth: int) -> PriorityRow:
+            numbers = self._per_priority.get(priority.pk, {})
+            own = {s: numbers.get(f"n_{s}", 0) for s in zero_counts()}
+            row = PriorityRow(priority, depth, own, counts=dict(own))
+            row.lists = {name: numbers.get(f"n_{name}", 0) for name in LISTS}
+            rows.append(row)
+            for child in children.get(priority.pk, []):
+                row.has_children = True
+                sub = walk(child, depth + 1)
+                for status, n in sub.counts.items():
+                    row.counts[status] += n
+                for name, n in sub.lists.items():
+                    row.lists[name] += n
+            return row
+
+        # A priority whose parent is not shown (cannot happen in one plan, but the tree
+        # must never lose actions) counts as a top priority.
+        for priority in priorities:
+            if priority.parent_id is None or priority.parent_id not in known:
+                walk(priority, 0)
+        return rows
+
+    @cached_property
+    def counts(self) -> dict[str, int]:
+        """The plan's actions per status (every status, in reading order)."""
+        totals = zero_counts()
+        for row in self.priority_rows:
+            if row.depth == 0:
+                for status, n in row.counts.items():
+                    totals[status] += n
+        return totals
+
+    @property
+    def status_counts(self) -> list[tuple[Status, int]]:
+        return [(status, self.counts[status.value]) for status in Status.in_order()]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @cached_property
+    def list_totals(self) -> dict[str, int]:
+        """How many actions each list holds (late, due_now, due_next, unplanned)."""
+        totals = dict.fromkeys(LISTS, 0)
+        for row in self.priority_rows:
+            if row.depth == 0:
+                for name, n in row.lists.items():
+                    totals[name] += n
+        return totals
+
+    @property
+    def late(self) -> int:
+        return self.list_totals["late"]

@@ -1,0 +1,215 @@
+"""One truth: every surface tells the same state of a seed plan as of a period's end.
+
+For every seed plan and every quarter and year of its period, the figures are read back
+from what a user gets — the dashboard's HTML, the quarterly or annual PDF through
+pdftotext, the API's `?as_of=` list and the `?as_of=` CSV export — and compared: counts
+per status, total, late, open with a deadline in the next period, and per priority.
+For every seed meeting, the meeting page and the agenda PDF list the same items.
+
+Until this test existed the dashboard of 2021-Q2 said 15 / 10 / 3 and its PDF 7 / 18 / 4.
+"""
+
+import csv
+import datetime as dt
+import io
+import re
+import shutil
+from collections import Counter
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from actions.demo import demo_progress_load
+from actions.models import Action, Meeting, Status
+from ivp.periods import Period
+from policies.models import Plan, Priority
+from policies.seeds import seeds_load
+from reports import pdf
+
+from .factories import UserFactory
+from .test_pdf_reports import pdf_pages
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        shutil.which("pdftotext") is None, reason="poppler-utils is not installed"
+    ),
+]
+
+
+@pytest.fixture
+def seeded(client):
+    seeds_load()
+    demo_progress_load()
+    client.force_login(UserFactory(username="beheer", is_superuser=True))
+    return client
+
+
+def periods(plan: Plan):
+    for year in range(plan.start_year, plan.end_year + 1):
+        for quarter in range(1, 5):
+            yield Period(year, quarter)
+        yield Period(year)
+
+
+def dutch_labels() -> dict[str, str]:
+    with translation.override("nl"):
+        return {status.value: str(status.label) for status in Status}
+
+
+def dashboard_figures(client, plan: Plan, period: Period) -> dict:
+    html = client.get(reverse("reports:plan", args=[plan.pk]) + "?" + period.query())
+    html = html.content.decode()
+    figures = {}
+    for key in [*Status.values, "total", "late", "due_next"]:
+        match = re.search(
+            rf'data-status="{key}">.*?<td class="utrecht-table__cell ivp-numeric">(\d+)</td>',
+            html,
+        )
+        assert match, (plan, period, key)
+        figures[key] = int(match.group(1))
+    per_priority = {}
+    for pk, cells in re.findall(
+        r'<tr class="utrecht-table__row" data-priority="(\d+)">(.*?)</tr>', html, re.S
+    ):
+        numbers = re.findall(r'ivp-numeric">(\d+)</td>', cells)
+        per_priority[int(pk)] = int(numbers[-1])  # the row's total
+    figures["per_priority"] = per_priority
+    return figures
+
+
+def pdf_figures(plan: Plan, period: Period, labels: dict[str, str]) -> dict:
+    if period.quarter:
+        content = pdf.quarterly_report_pdf(plan, year=period.year, quarter=period.quarter)
+    else:
+        content = pdf.annual_report_pdf(plan, year=period.year)
+    text = " ".join(pdf_pages(content))
+    if "Acties per status" not in text:  # a plan without actions prints no table
+        return {key: 0 for key in [*Status.values, "total", "late", "due_next"]}
+    table = text[text.index("Acties per status") :]
+    figures = {}
+    for status, label in labels.items():
+        match = re.search(rf"{re.escape(label.capitalize())} (\d+)", table)
+        assert match, (plan, period, label)
+        figures[status] = int(match.group(1))
+    figures["total"] = int(re.search(r"Totaal (\d+)", table).group(1))
+    figures["late"] = int(re.search(r"Te laat op \d{1,2} \w+ \d{4} (\d+)", table).group(1))
+    next_label = str(period.next())
+    figures["due_next"] = int(
+        re.search(
+            rf"Open, met een deadline in {re.escape(next_label)} (\d+)", table
+        ).group(1)
+    )
+    return figures
+
+
+def api_figures(client, plan: Plan, day: dt.date) -> dict:
+    response = client.get(
+        "/api/v1/actions/", {"plan": plan.pk, "as_of": day.isoformat(), "page_size": 500}
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["next"] is None
+    rows = body["results"]
+    counts = Counter(row["status"] for row in rows)
+    figures = {status: counts.get(status, 0) for status in Status.values}
+    figures["total"] = len(rows)
+    figures["late"] = sum(row["late"] for row in rows)
+    priorities = {p.pk: p for p in Priority.objects.filter(plan=plan)}
+    per_priority = Counter()
+    for row in rows:
+        priority = priorities[row["priority"]]
+        while priority is not None:  # a priority's total includes its sub-priorities
+            per_priority[priority.pk] += 1
+            priority = priorities.get(priority.parent_id)
+    figures["per_priority"] = per_priority
+    return figures
+
+
+def export_figures(client, plan: Plan, day: dt.date) -> dict:
+    response = client.get(
+        reverse("reports:plan_actions", args=[plan.pk]),
+        {"as_of": day.isoformat(), "export": "csv"},
+    )
+    assert response.status_code == 200
+    rows = list(
+        csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";")
+    )
+    counts = Counter(Status.from_word(row["Status"]) for row in rows)
+    figures = {status: counts.get(status, 0) for status in Status.values}
+    figures["total"] = len(rows)
+    return figures
+
+
+def test_dashboard_pdf_api_and_export_agree_for_every_seed_plan_and_period(seeded):
+    client = seeded
+    labels = dutch_labels()
+    compared = 0
+    for plan in Plan.objects.order_by("pk"):
+        for period in periods(plan):
+            day = period.state_day(dt.date.today())
+            where = f"{plan.title}, {period}"
+            page = dashboard_figures(client, plan, period)
+            printed = pdf_figures(plan, period, labels)
+            api = api_figures(client, plan, day)
+            export = export_figures(client, plan, day)
+            for key in [*Status.values, "total", "late", "due_next"]:
+                assert page[key] == printed[key], (where, key, page, printed)
+            for key in [*Status.values, "total", "late"]:
+                assert page[key] == api[key], (where, key, page, api)
+            for key in [*Status.values, "total"]:
+                assert page[key] == export[key], (where, key, page, export)
+            for pk, total in page["per_priority"].items():
+                assert total == api["per_priority"].get(pk, 0), (where, pk)
+            compared += 1
+    # Five seed plans, 2016-2024: the walk must not quietly shrink.
+    assert compared >= 40
+
+
+def test_a_past_quarter_leaves_out_actions_entered_later(seeded):
+    plan = Plan.objects.get(slug="veluwe-noord-uvp-2021")
+    period = Period(2021, 2)
+    before = dashboard_figures(seeded, plan, period)["total"]
+    priority = plan.priorities.order_by("sort_key").first()
+    created = seeded.post(
+        "/api/v1/actions/",
+        {"priority": priority.pk, "title": "Later ingevoerd", "deadline": "2021-05"},
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.content
+    assert dashboard_figures(seeded, plan, period)["total"] == before
+    text = " ".join(pdf_pages(pdf.quarterly_report_pdf(plan, year=2021, quarter=2)))
+    assert "Later ingevoerd" not in text
+    # Today's state holds it.
+    today = Period.containing(dt.date.today())
+    assert Action.objects.as_of(today.state_day(dt.date.today())).filter(
+        title="Later ingevoerd"
+    ).exists()
+
+
+def test_meeting_page_and_agenda_pdf_list_the_same_items_for_every_seed_meeting(seeded):
+    compared = 0
+    for meeting in Meeting.objects.order_by("date", "pk"):
+        page = seeded.get(reverse("reports:meeting", args=[meeting.pk]))
+        agenda = page.context["agenda"]
+        html = page.content.decode()
+        text = " ".join(pdf_pages(pdf.agenda_pdf(meeting)))
+        on_meeting = f"Acties op de agenda van dit overleg: {agenda.on_meeting_count}."
+        assert on_meeting in html and on_meeting in text, meeting
+        if agenda.late_count:
+            late = (
+                "Andere openstaande acties die op de dag van het overleg te laat zijn: "
+                f"{agenda.late_count}."
+            )
+            assert late in html and late in text, meeting
+        # The same groups of trekkers, in the same order, on both.
+        names = [group.names or "Geen trekker opgegeven" for group in agenda.groups]
+        for surface in (html, text):
+            position = 0
+            for name in names:
+                position = surface.find(name, position)
+                assert position >= 0, (meeting, name)
+                position += len(name)
+        compared += 1
+    assert compared >= 5
