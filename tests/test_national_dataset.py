@@ -11,7 +11,7 @@ from django.db.models import Count, OuterRef, Subquery
 from django.urls import reverse
 
 from actions.models import Action, Meeting, ProgressUpdate
-from actions.national import SLUG_PREFIX, NationalDataset
+from bench.national import SLUG_PREFIX, NationalDataset
 from policies.models import Measurement, Organisation, Plan
 
 pytestmark = pytest.mark.django_db

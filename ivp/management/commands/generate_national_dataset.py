@@ -1,4 +1,4 @@
-"""Fill the database with the national-scale dataset (see actions/national.py)."""
+"""Fill the database with the national-scale dataset (see bench/national.py)."""
 
 import datetime as dt
 import time
@@ -6,7 +6,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from actions.national import BASISTEAMS, DEFAULT_TODAY, MUNICIPALITIES, NationalDataset
+from bench.national import BASISTEAMS, DEFAULT_TODAY, MUNICIPALITIES, NationalDataset
 
 
 class Command(BaseCommand):

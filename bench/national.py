@@ -154,9 +154,6 @@ def team_sizes(rng: random.Random, municipalities: int, teams: int) -> list[int]
     return sizes
 
 
-def quarter_end(year: int, quarter: int) -> dt.date:
-    return dt.date(year, 3 * quarter, 30 if quarter in (2, 3) else 31)
-
 
 def bulk(model, rows: list, summary: Summary, label: str, batch_size: int = 5000) -> list:
     created = model.objects.bulk_create(rows, batch_size=batch_size)
@@ -555,6 +552,7 @@ class NationalDataset:
                     position=position,
                     portfolio_holder="Burgemeester",
                 )
+                action.set_in_plan_since_from_document(spec["plan"])
                 # Agreements live on the IVP's priorities; an action in the programme
                 # points to the afspraak it carries out through its text, not the FK
                 # (the FK must stay within the action's own priority).
