@@ -17,8 +17,12 @@ The rule, in words:
   changes them.
 
 An object outside `visible_to(user)` does not exist for that user: pages answer 404.
+
+The models use this module (their querysets mix in ScopedQuerySet), so it names the
+models through the app registry when a rule runs, never by importing them.
 """
 
+from django.apps import apps
 from django.contrib.auth.backends import BaseBackend
 from django.db.models import Q
 
@@ -34,6 +38,10 @@ BEHEERDER_ONLY_MODELS = {
 }
 # Reference data: what others may do with it (officers add a missing partner organisation).
 REFERENCE_MODELS = {"organisation": {VIEW, ADD}, "safetyfield": {VIEW}}
+
+
+def _model(label: str):
+    return apps.get_model(label)
 
 
 class Role:
@@ -53,10 +61,8 @@ def memberships(user) -> tuple[tuple[int, str], ...]:
     if not user.is_authenticated:
         return ()
     if not hasattr(user, "_ivp_memberships"):
-        from policies.models import Membership
-
         user._ivp_memberships = tuple(
-            Membership.objects.filter(user=user)
+            _model("policies.Membership").objects.filter(user=user)
             .order_by()  # the default ordering joins the organisation; not needed here
             .values_list("organisation_id", "role")
         )
@@ -85,8 +91,7 @@ def visible_plan_ids(user):
     scans every action; with the UNION it reads the few plans through the indexes and
     their actions through the priority index (bench/pages.py: API list 56 -> 4 ms).
     """
-    from policies.models import Plan
-
+    Plan = _model("policies.Plan")
     orgs = organisation_ids(user)
     if not orgs:
         return Plan.objects.none().values("pk")  # a subquery that matches nothing
@@ -96,8 +101,7 @@ def visible_plan_ids(user):
 
 
 def visible_plans(user):
-    from policies.models import Plan
-
+    Plan = _model("policies.Plan")
     if is_beheerder(user):
         return Plan.objects.all()
     return Plan.objects.filter(pk__in=visible_plan_ids(user))
@@ -105,8 +109,7 @@ def visible_plans(user):
 
 def managed_plans(user):
     """Plans an officer changes wholly: all of the plan's municipalities are theirs."""
-    from policies.models import Organisation, Plan
-
+    Organisation, Plan = _model("policies.Organisation"), _model("policies.Plan")
     if is_beheerder(user):
         return Plan.objects.all()
     orgs = officer_organisation_ids(user)
@@ -145,8 +148,7 @@ class ScopedQuerySet:
 
 def owned_actions(user):
     """Actions owned by one of the officer's organisations, in plans the officer can see."""
-    from actions.models import Action
-
+    Action = _model("actions.Action")
     owned = Action.objects.filter(owners__in=officer_organisation_ids(user)).values("pk")
     return plan_scope(
         Action.objects.filter(pk__in=owned), visible_plan_ids(user), ("priority__plan",)
@@ -221,9 +223,12 @@ def may_save(user, instance, *, owners=(), municipalities=(), plans=()) -> bool:
     The many-to-many values come from the form, as they are not on the instance yet:
     the owners of an action, the municipalities of a plan, the plans of a meeting.
     """
-    from actions.models import Action, Meeting, ProgressUpdate
-    from policies.models import Organisation, Plan
-
+    Action, Meeting, ProgressUpdate = (
+        _model("actions.Action"),
+        _model("actions.Meeting"),
+        _model("actions.ProgressUpdate"),
+    )
+    Organisation, Plan = _model("policies.Organisation"), _model("policies.Plan")
     if is_beheerder(user):
         return True
     officer_orgs = officer_organisation_ids(user)

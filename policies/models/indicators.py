@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ivp.access import ScopedQuerySet
-from ivp.versioning import VersionedModel
 from ivp.formats import number, signed
+from ivp.versioning import VersionedModel
 from policies import indicators as standing
 
 from .plans import YEAR_VALIDATORS

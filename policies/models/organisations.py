@@ -19,9 +19,6 @@ class OrganisationQuerySet(models.QuerySet):
     def municipalities(self):
         return self.filter(kind=Organisation.Kind.MUNICIPALITY)
 
-    def partners(self):
-        return self.exclude(kind=Organisation.Kind.MUNICIPALITY)
-
 
 class Organisation(models.Model):
     """A municipality or a partner organisation (police, OM, RIEC, GGD, ...)."""

@@ -19,9 +19,6 @@ YEAR_VALIDATORS = [MinValueValidator(1990), MaxValueValidator(2100)]
 class PlanQuerySet(ScopedQuerySet, models.QuerySet):
     plan_lookups = ("pk",)
 
-    def for_municipality(self, organisation):
-        return self.filter(municipalities=organisation)
-
 
 class Plan(VersionedModel):
     """A safety plan: a four-year IVP, a yearly programme, a regional strategy or report."""
