@@ -1,15 +1,21 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 from django.db.models import Count
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from ivp.admin import HistoryAccessMixin, ScopedAdminMixin, ScopedInlineMixin
-
 from policies.models import Organisation
 
 from .exports import actions_dataset, dataset_response, progress_dataset
-from .models import Action, Meeting, ProgressUpdate, ReminderItem, ReminderMail, ReminderSettings
+from .models import (
+    Action,
+    Meeting,
+    ProgressUpdate,
+    ReminderItem,
+    ReminderMail,
+    ReminderSettings,
+)
 
 
 class MunicipalityFilter(admin.SimpleListFilter):
@@ -121,11 +127,15 @@ class ActionAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
 
     @admin.action(description=_("Export selected actions to Excel"))
     def export_xlsx(self, request, queryset):
-        return dataset_response(actions_dataset(queryset), basename="acties", file_format="xlsx")
+        return dataset_response(
+            actions_dataset(queryset), basename="acties", file_format="xlsx"
+        )
 
     @admin.action(description=_("Export selected actions to CSV"))
     def export_csv(self, request, queryset):
-        return dataset_response(actions_dataset(queryset), basename="acties", file_format="csv")
+        return dataset_response(
+            actions_dataset(queryset), basename="acties", file_format="csv"
+        )
 
     def get_readonly_fields(self, request, obj=None):
         # Once progress is reported, the status follows the latest update.
@@ -166,7 +176,9 @@ class ActionAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         label = obj.deadline_display or obj.deadline_text
         if obj.is_late():
             return format_html(
-                '<span class="ivp-overdue">{} <strong>{}</strong></span>', label, _("overdue")
+                '<span class="ivp-overdue">{} <strong>{}</strong></span>',
+                label,
+                _("overdue"),
             )
         return label
 
@@ -174,7 +186,10 @@ class ActionAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
 @admin.register(ProgressUpdate)
 class ProgressUpdateAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["date", "action", "status", "percentage", "author"]
-    list_filter = ["status", ("action__priority__plan", admin.RelatedOnlyFieldListFilter)]
+    list_filter = [
+        "status",
+        ("action__priority__plan", admin.RelatedOnlyFieldListFilter),
+    ]
     list_select_related = ["action", "author"]
     search_fields = ["text", "action__title"]
     autocomplete_fields = ["action"]
@@ -184,11 +199,15 @@ class ProgressUpdateAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
 
     @admin.action(description=_("Export selected progress to Excel"))
     def export_xlsx(self, request, queryset):
-        return dataset_response(progress_dataset(queryset), basename="voortgang", file_format="xlsx")
+        return dataset_response(
+            progress_dataset(queryset), basename="voortgang", file_format="xlsx"
+        )
 
     @admin.action(description=_("Export selected progress to CSV"))
     def export_csv(self, request, queryset):
-        return dataset_response(progress_dataset(queryset), basename="voortgang", file_format="csv")
+        return dataset_response(
+            progress_dataset(queryset), basename="voortgang", file_format="csv"
+        )
 
     def save_model(self, request, obj, form, change):
         if obj.author_id is None:

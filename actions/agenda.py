@@ -7,10 +7,9 @@ that are late on the day of the meeting, each with its state as of that day
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
-
-from collections import defaultdict
 
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Value
 from django.db.models.functions import Cast

@@ -69,12 +69,16 @@ def demo_progress_load() -> int:
             first_date = _first_update_date(action, checksum)
             updates = [(first_date, first, None if latest else percentage)]
             if latest is not None:
-                second_date = action.deadline or dt.date(action.priority.plan.end_year, 11, 1)
+                second_date = action.deadline or dt.date(
+                    action.priority.plan.end_year, 11, 1
+                )
                 if latest == Status.AT_RISK or second_date <= first_date:
                     second_date = first_date + dt.timedelta(days=30)
                 updates.append((second_date, latest, percentage))
             for date, status, pct in updates:
-                text = TEXTS.get(status, "{marker} Loopt door als vast onderdeel van het werk.")
+                text = TEXTS.get(
+                    status, "{marker} Loopt door als vast onderdeel van het werk."
+                )
                 ProgressUpdate.objects.create(
                     action=action,
                     date=date,

@@ -57,12 +57,14 @@ def actions_dataset(queryset) -> tablib.Dataset:
     dataset = tablib.Dataset(headers=TEMPLATE_HEADERS, title="Acties")
     if "latest_text" not in queryset.query.annotations:
         queryset = queryset.with_latest_progress()
-    actions = queryset.select_related("priority__parent", "priority__plan").prefetch_related(
-        "owners", "partners"
-    )
+    actions = queryset.select_related(
+        "priority__parent", "priority__plan"
+    ).prefetch_related("owners", "partners")
     for action in actions:
         priority = action.priority
-        top, sub = (priority.parent, priority) if priority.parent_id else (priority, None)
+        top, sub = (
+            (priority.parent, priority) if priority.parent_id else (priority, None)
+        )
         owners = [o.name for o in action.owners.all()]
         dataset.append(
             [
@@ -79,7 +81,9 @@ def actions_dataset(queryset) -> tablib.Dataset:
                     action.portfolio_holder,
                     action.budget_text,
                     _deadline_cell(action),
-                    Status(getattr(action, "status_on", action.status)).spreadsheet_word,
+                    Status(
+                        getattr(action, "status_on", action.status)
+                    ).spreadsheet_word,
                     "ja" if action.unplanned else "",
                     action.latest_text or "",
                 ]
@@ -88,25 +92,39 @@ def actions_dataset(queryset) -> tablib.Dataset:
     return dataset
 
 
-def dataset_response(dataset: tablib.Dataset, *, basename: str, file_format: str) -> HttpResponse:
+def dataset_response(
+    dataset: tablib.Dataset, *, basename: str, file_format: str
+) -> HttpResponse:
     if file_format == "csv":
         # Excel in Dutch opens a UTF-8 CSV with semicolons and a byte order mark correctly.
         content = "\ufeff" + dataset.export("csv", delimiter=";")
         content_type = "text/csv; charset=utf-8"
     else:
         content = dataset.export("xlsx")
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        content_type = (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
     response = HttpResponse(content, content_type=content_type)
     stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="{basename}-{stamp}.{file_format}"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="{basename}-{stamp}.{file_format}"'
+    )
     return response
 
 
 def agreements_dataset(queryset) -> tablib.Dataset:
     """Agreements with their expected and achieved results, per reporting year."""
     dataset = tablib.Dataset(
-        headers=["Plan", "Prioriteit", "Afspraak", "Beoogd resultaat", "Planning", "Trekker",
-                 "Partners", "Behaald resultaat"],
+        headers=[
+            "Plan",
+            "Prioriteit",
+            "Afspraak",
+            "Beoogd resultaat",
+            "Planning",
+            "Trekker",
+            "Partners",
+            "Behaald resultaat",
+        ],
         title="Afspraken",
     )
     agreements = queryset.select_related("priority__plan").prefetch_related(
@@ -114,7 +132,8 @@ def agreements_dataset(queryset) -> tablib.Dataset:
     )
     for agreement in agreements:
         results = "\n".join(
-            f"{r.year}: {r.get_assessment_display() or '-'}: {r.text}" for r in agreement.results.all()
+            f"{r.year}: {r.get_assessment_display() or '-'}: {r.text}"
+            for r in agreement.results.all()
         )
         dataset.append(
             [
@@ -140,7 +159,9 @@ def progress_dataset(queryset) -> tablib.Dataset:
         headers=["Datum", "Plan", "Actie", "Status", "Percentage", "Voortgang"],
         title="Voortgang",
     )
-    for update in queryset.select_related("action__priority__plan").order_by("-date", "-pk"):
+    for update in queryset.select_related("action__priority__plan").order_by(
+        "-date", "-pk"
+    ):
         dataset.append(
             [
                 safe_cell(v)

@@ -60,7 +60,9 @@ def agenda_feed(user) -> bytes:
     for meeting in Meeting.objects.visible_to(user).prefetch_related("plans"):
         url = base + reverse("admin:actions_meeting_change", args=[meeting.pk])
         plans = ", ".join(plan.title for plan in meeting.plans.all())
-        calendar.add_component(_all_day(f"meeting-{meeting.pk}", str(meeting), meeting.date, plans, url))
+        calendar.add_component(
+            _all_day(f"meeting-{meeting.pk}", str(meeting), meeting.date, plans, url)
+        )
         if meeting.preparation_deadline:
             calendar.add_component(
                 _all_day(

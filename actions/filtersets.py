@@ -40,7 +40,9 @@ class ActionFilterSet(django_filters.FilterSet):
         distinct=True,
     )
     priority = django_filters.ModelChoiceFilter(
-        method="filter_priority", queryset=visible_choices(Priority), label=_("priority")
+        method="filter_priority",
+        queryset=visible_choices(Priority),
+        label=_("priority"),
     )
     status = django_filters.MultipleChoiceFilter(
         choices=Status.choices, method="filter_status", label=_("status")
@@ -86,9 +88,14 @@ class ActionFilterSet(django_filters.FilterSet):
         ids = {value.pk}
         frontier = {value.pk}
         while frontier:
-            frontier = set(
-                Priority.objects.filter(parent__in=frontier).values_list("pk", flat=True)
-            ) - ids
+            frontier = (
+                set(
+                    Priority.objects.filter(parent__in=frontier).values_list(
+                        "pk", flat=True
+                    )
+                )
+                - ids
+            )
             ids |= frontier
         return queryset.filter(priority__in=ids)
 
@@ -107,10 +114,16 @@ class ActionFilterSet(django_filters.FilterSet):
 
 class ProgressUpdateFilterSet(django_filters.FilterSet):
     plan = django_filters.ModelChoiceFilter(
-        field_name="action__priority__plan", queryset=visible_choices(Plan), label=_("plan")
+        field_name="action__priority__plan",
+        queryset=visible_choices(Plan),
+        label=_("plan"),
     )
-    action = django_filters.ModelChoiceFilter(queryset=visible_choices(Action), label=_("action"))
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices, label=_("status"))
+    action = django_filters.ModelChoiceFilter(
+        queryset=visible_choices(Action), label=_("action")
+    )
+    status = django_filters.MultipleChoiceFilter(
+        choices=Status.choices, label=_("status")
+    )
     date = django_filters.DateFromToRangeFilter(label=_("date"))
 
     class Meta:

@@ -16,7 +16,6 @@ from policies.models import Organisation
 
 from .models import Meeting
 
-
 HIDDEN_HISTORY_FIELDS = {"version", "updated_at", "created_at", "position"}
 HISTORY_LIMIT = 50
 
@@ -121,7 +120,7 @@ def history_entries(action) -> list[dict]:
         return str(value)
 
     entries = []
-    for newer, older in zip(records, records[1:] + [None]):
+    for newer, older in zip(records, records[1:] + [None], strict=True):
         if len(entries) == HISTORY_LIMIT:
             break
         changes = []

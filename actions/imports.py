@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 import tablib
 from django.db import transaction
 from django.db.models import Exists, OuterRef
-from simple_history.utils import bulk_create_with_history
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from ivp.periods import Precision, parse_typed_deadline, strip_deadline_words
 from policies.models import Organisation, Plan, Priority
@@ -34,13 +34,29 @@ MAX_IMPORT_BYTES = 5 * 1024 * 1024  # a programme of 1,000 actions is about 150 
 
 COLUMNS = {
     "priority": ("speerpunt", "prioriteit", "thema", "strategisch thema"),
-    "sub_priority": ("sub speerpunt", "subspeerpunt", "sub-speerpunt", "subprioriteit", "subthema"),
-    "title": ("actie", "acties", "maatregelen/activiteiten", "maatregel", "activiteit", "actiepunt"),
+    "sub_priority": (
+        "sub speerpunt",
+        "subspeerpunt",
+        "sub-speerpunt",
+        "subprioriteit",
+        "subthema",
+    ),
+    "title": (
+        "actie",
+        "acties",
+        "maatregelen/activiteiten",
+        "maatregel",
+        "activiteit",
+        "actiepunt",
+    ),
     "description": ("toelichting", "omschrijving", "beschrijving"),
     "item": ("item/actiepunt", "item"),
     "owners": ("trekker", "trekkers", "actiehouder"),
     "owner_role": ("rol trekker",),
-    "deadline_and_owner": ("wanneer af/terugkoppeling en wie is de trekker?", "wanneer af en trekker"),
+    "deadline_and_owner": (
+        "wanneer af/terugkoppeling en wie is de trekker?",
+        "wanneer af en trekker",
+    ),
     "deadline": ("deadline", "wanneer af", "planning", "gereed"),
     "partners": ("partners", "partijen extern"),
     "parties_text": ("partijen intern/extern", "partijen"),
@@ -52,8 +68,24 @@ COLUMNS = {
     "last_progress": ("laatste voortgang",),
 }
 
-ALL_MUNICIPALITIES = {"gemeenten", "gemeente", "iedere gemeente", "elke gemeente", "alle gemeenten"}
-FILLER_WORDS = {"actie", "en", "&", "input", "gemeente", "gemeenten", "iedere", "elke", "alle"}
+ALL_MUNICIPALITIES = {
+    "gemeenten",
+    "gemeente",
+    "iedere gemeente",
+    "elke gemeente",
+    "alle gemeenten",
+}
+FILLER_WORDS = {
+    "actie",
+    "en",
+    "&",
+    "input",
+    "gemeente",
+    "gemeenten",
+    "iedere",
+    "elke",
+    "alle",
+}
 PRIORITY_CELL = re.compile(
     r"^(?:(?:prioriteit|speerpunt|strategisch thema|thema)\s+)?"
     r"(?P<code>\d+(?:\.\d+)*\.?|[a-h][.:)])\s*[:.]?\s+(?P<title>.+)$",
@@ -125,7 +157,9 @@ def _norm(text) -> str:
 
 def _text(value) -> str:
     """A cell's text with its line breaks kept (lists in a cell stay lists)."""
-    lines = (re.sub(r"[ \t]+", " ", line).strip() for line in str(value or "").splitlines())
+    lines = (
+        re.sub(r"[ \t]+", " ", line).strip() for line in str(value or "").splitlines()
+    )
     return "\n".join(line for line in lines if line)
 
 
@@ -149,7 +183,10 @@ def read_sheets(data: bytes, filename: str) -> list[tuple[str, tablib.Dataset]]:
     if len(data) > MAX_IMPORT_BYTES:
         raise ImportError_(
             _("The file is %(size)s MB; at most %(max)s MB can be imported.")
-            % {"size": round(len(data) / 1024 / 1024, 1), "max": MAX_IMPORT_BYTES // 1024 // 1024}
+            % {
+                "size": round(len(data) / 1024 / 1024, 1),
+                "max": MAX_IMPORT_BYTES // 1024 // 1024,
+            }
         )
     name = filename.lower()
     try:
@@ -158,15 +195,25 @@ def read_sheets(data: bytes, filename: str) -> list[tuple[str, tablib.Dataset]]:
             sheets = [(sheet.title or "", sheet) for sheet in book.sheets()]
         elif name.endswith(".csv"):
             text = data.decode("utf-8-sig")
-            delimiter = ";" if text.split("\n", 1)[0].count(";") > text.split("\n", 1)[0].count(",") else ","
-            sheets = [("", tablib.Dataset().load(text, format="csv", delimiter=delimiter))]
+            delimiter = (
+                ";"
+                if text.split("\n", 1)[0].count(";") > text.split("\n", 1)[0].count(",")
+                else ","
+            )
+            sheets = [
+                ("", tablib.Dataset().load(text, format="csv", delimiter=delimiter))
+            ]
         else:
             raise ImportError_(_("Only .xlsx (Excel) and .csv files can be imported."))
     except ImportError_:
         raise
     except Exception:  # tablib/openpyxl raise many kinds of errors for a broken file
-        raise ImportError_(_("This file is not a readable Excel or CSV file."))
-    sheets = [(title, sheet) for title, sheet in sheets if sheet.headers and sheet.height]
+        raise ImportError_(
+            _("This file is not a readable Excel or CSV file.")
+        ) from None
+    sheets = [
+        (title, sheet) for title, sheet in sheets if sheet.headers and sheet.height
+    ]
     if not sheets:
         raise ImportError_(_("The file contains no table: the sheet is empty."))
     return sheets
@@ -174,7 +221,11 @@ def read_sheets(data: bytes, filename: str) -> list[tuple[str, tablib.Dataset]]:
 
 def _split_priority(cell: str, default_kind: str) -> tuple[str, str, str]:
     cell = _norm(cell)
-    kind = Priority.Kind.STRATEGIC_THEME if cell.lower().startswith(("strategisch thema", "thema ")) else default_kind
+    kind = (
+        Priority.Kind.STRATEGIC_THEME
+        if cell.lower().startswith(("strategisch thema", "thema "))
+        else default_kind
+    )
     match = PRIORITY_CELL.match(cell)
     if match:
         return match.group("code").rstrip(".:)"), match.group("title").strip(), kind
@@ -188,7 +239,9 @@ def _first_sentence(text: str) -> str:
 class _OwnerMatcher:
     def __init__(self, plan: Plan):
         self.municipalities = list(plan.municipalities.all())
-        self.police = [p for p in plan.partners.all() if p.kind == Organisation.Kind.POLICE]
+        self.police = [
+            p for p in plan.partners.all() if p.kind == Organisation.Kind.POLICE
+        ]
         self.by_name = {o.name.lower(): o for o in Organisation.objects.all()}
 
     def _municipality(self, word: str) -> Organisation | None:
@@ -197,7 +250,9 @@ class _OwnerMatcher:
         return names[close[0]] if close else None
 
     def _police(self) -> list[Organisation]:
-        return self.police or [o for o in self.by_name.values() if o.name.lower() == "politie"]
+        return self.police or [
+            o for o in self.by_name.values() if o.name.lower() == "politie"
+        ]
 
     def names(self, cell: str) -> tuple[list[Organisation], list[str]]:
         """A list cell ("Epe, Politie"): matched organisations and unknown names."""
@@ -225,7 +280,9 @@ class _OwnerMatcher:
 
     def free_text(self, cell: str) -> tuple[list[Organisation], str]:
         """A "wanneer af en trekker" cell: owners when every word is one, else a role."""
-        text = strip_deadline_words(cell.split("trekker")[0] if "trekker" in cell.lower() else cell)
+        text = strip_deadline_words(
+            cell.split("trekker")[0] if "trekker" in cell.lower() else cell
+        )
         text = re.sub(r"\b[Tt]rekker\b", " ", text)
         words = [w for w in re.split(r"[\s,]+", text) if w]
         if not words:
@@ -246,7 +303,9 @@ class _OwnerMatcher:
         return list(dict.fromkeys(owners)), ""
 
 
-SECTION_HEADING = re.compile(r"^(prioriteit|strategisch thema|speerpunt|thema)\b", re.IGNORECASE)
+SECTION_HEADING = re.compile(
+    r"^(prioriteit|strategisch thema|speerpunt|thema)\b", re.IGNORECASE
+)
 NOT_AN_OWNER = {"extern", "intern", "nvt", "n.v.t.", "-", "?"}
 
 
@@ -293,7 +352,11 @@ def parse(plan: Plan, sheets) -> ImportPreview:
                 continue
             if columns is None:
                 preview.problems.append(
-                    Problem(number, _("headers"), _("a column with the actions (“Actie”) is missing."))
+                    Problem(
+                        number,
+                        _("headers"),
+                        _("a column with the actions (“Actie”) is missing."),
+                    )
                 )
                 break
             cell = {
@@ -301,10 +364,14 @@ def parse(plan: Plan, sheets) -> ImportPreview:
                 for key, index in columns.items()
             }
             if cell.get("priority"):
-                current_priority = _split_priority(cell["priority"], Priority.Kind.PRIORITY)
+                current_priority = _split_priority(
+                    cell["priority"], Priority.Kind.PRIORITY
+                )
                 current_sub = None
             if cell.get("sub_priority"):
-                current_sub = _split_priority(cell["sub_priority"], Priority.Kind.PRIORITY)
+                current_sub = _split_priority(
+                    cell["sub_priority"], Priority.Kind.PRIORITY
+                )
             if cell.get("item") or not carry_item:
                 current_item = cell.get("item", "")
             text = cell.get("title", "")
@@ -312,7 +379,11 @@ def parse(plan: Plan, sheets) -> ImportPreview:
                 continue  # a heading row inside the table
             if current_priority is None:
                 preview.problems.append(
-                    Problem(number, _("Speerpunt"), _("a column with the priority (“Speerpunt”) is missing."))
+                    Problem(
+                        number,
+                        _("Speerpunt"),
+                        _("a column with the priority (“Speerpunt”) is missing."),
+                    )
                 )
                 break
             action = ParsedAction(
@@ -338,7 +409,8 @@ def parse(plan: Plan, sheets) -> ImportPreview:
                     Problem(
                         number,
                         _("deadline"),
-                        _("“%(text)s” is not a date that exists.") % {"text": deadline_cell},
+                        _("“%(text)s” is not a date that exists.")
+                        % {"text": deadline_cell},
                     )
                 )
                 continue
@@ -370,13 +442,21 @@ def parse(plan: Plan, sheets) -> ImportPreview:
                             number,
                             _("status"),
                             _("“%(text)s” is not a status; use one of: %(choices)s.")
-                            % {"text": cell["status"], "choices": ", ".join(Status.words())},
+                            % {
+                                "text": cell["status"],
+                                "choices": ", ".join(Status.words()),
+                            },
                         )
                     )
                     continue
                 action.status = status
             action.unplanned = cell.get("unplanned", "").lower() in (
-                "ja", "j", "x", "yes", "1", "onvoorzien",
+                "ja",
+                "j",
+                "x",
+                "yes",
+                "1",
+                "onvoorzien",
             )
             key = (action.sub_priority or action.priority)[:2] + (action.title,)
             if key in seen:
@@ -384,20 +464,32 @@ def parse(plan: Plan, sheets) -> ImportPreview:
                     Problem(
                         number,
                         _("Actie"),
-                        _("the same action already appears in row %(row)s.") % {"row": seen[key]},
+                        _("the same action already appears in row %(row)s.")
+                        % {"row": seen[key]},
                     )
                 )
                 continue
             seen[key] = number
             preview.actions.append(action)
     if not preview.actions and not preview.problems:
-        preview.problems.append(Problem(1, _("Actie"), _("the file contains no actions.")))
+        preview.problems.append(
+            Problem(1, _("Actie"), _("the file contains no actions."))
+        )
     return preview
 
 
 FIELDS = [
-    "title", "description", "item", "owner_role", "parties_text", "portfolio_holder",
-    "budget_text", "deadline", "deadline_precision", "deadline_text", "unplanned",
+    "title",
+    "description",
+    "item",
+    "owner_role",
+    "parties_text",
+    "portfolio_holder",
+    "budget_text",
+    "deadline",
+    "deadline_precision",
+    "deadline_text",
+    "unplanned",
 ]
 
 
@@ -408,7 +500,11 @@ class _Priorities:
         self.plan = plan
         self.cache = {}
         for priority in Priority.objects.filter(plan=plan):
-            key = (priority.code,) if priority.code else ("", priority.title, priority.parent_id)
+            key = (
+                (priority.code,)
+                if priority.code
+                else ("", priority.title, priority.parent_id)
+            )
             self.cache[key] = priority
         self.created: list[str] = []
 
@@ -435,14 +531,18 @@ def _apply(preview: ImportPreview, user=None) -> None:
     existing = {
         (action.priority_id, action.title): action
         for action in Action.objects.for_plan(plan)
-        .annotate(has_progress=Exists(ProgressUpdate.objects.filter(action=OuterRef("pk"))))
+        .annotate(
+            has_progress=Exists(ProgressUpdate.objects.filter(action=OuterRef("pk")))
+        )
         .prefetch_related("owners", "partners")
     }
     positions: dict[int, int] = {}
     new_actions, new_links = [], []
     for parsed in preview.actions:
         top = priorities.get(parsed.priority, None)
-        priority = priorities.get(parsed.sub_priority, top) if parsed.sub_priority else top
+        priority = (
+            priorities.get(parsed.sub_priority, top) if parsed.sub_priority else top
+        )
         position = positions.get(priority.pk, 0)
         positions[priority.pk] = position + 1
         values = {name: getattr(parsed, name) for name in FIELDS}
@@ -466,7 +566,10 @@ def _apply(preview: ImportPreview, user=None) -> None:
         }
         if parsed.status and not action.has_progress and action.status != parsed.status:
             changes["status"] = (action.status, parsed.status)
-        old_owners, old_partners = list(action.owners.all()), list(action.partners.all())
+        old_owners, old_partners = (
+            list(action.owners.all()),
+            list(action.partners.all()),
+        )
         if {o.pk for o in old_owners} != {o.pk for o in parsed.owners}:
             changes["owners"] = (_names(old_owners), _names(parsed.owners))
         if {o.pk for o in old_partners} != {o.pk for o in parsed.partners}:
@@ -482,16 +585,18 @@ def _apply(preview: ImportPreview, user=None) -> None:
         action.owners.set(parsed.owners)
         action.partners.set(parsed.partners)
         preview.updates.append((action, changes))
-    created = bulk_create_with_history(new_actions, Action, batch_size=500, default_user=user)
+    created = bulk_create_with_history(
+        new_actions, Action, batch_size=500, default_user=user
+    )
     Owner, Partner = Action.owners.through, Action.partners.through
     Owner.objects.bulk_create(
         Owner(action_id=action.pk, organisation_id=org.pk)
-        for action, (_, parsed) in zip(created, new_links)
+        for action, (_, parsed) in zip(created, new_links, strict=True)
         for org in parsed.owners
     )
     Partner.objects.bulk_create(
         Partner(action_id=action.pk, organisation_id=org.pk)
-        for action, (_, parsed) in zip(created, new_links)
+        for action, (_, parsed) in zip(created, new_links, strict=True)
         for org in parsed.partners
     )
     preview.new_priorities = priorities.created

@@ -43,7 +43,8 @@ def capped_lists(
     only for the rows shown rather than for every row the window function numbers.
     """
     ordering = [
-        F(field[1:]).desc() if field.startswith("-") else F(field).asc() for field in order
+        F(field[1:]).desc() if field.startswith("-") else F(field).asc()
+        for field in order
     ]
     positions = {}
     any_list = Q()

@@ -152,8 +152,10 @@ def _who_may_change(actions, officers_by_org) -> dict[int, set]:
                 candidates[user].add(action.pk)
     allowed = defaultdict(set)
     for user, pks in candidates.items():
-        for pk in Action.objects.changeable_by(user).filter(pk__in=pks).values_list(
-            "pk", flat=True
+        for pk in (
+            Action.objects.changeable_by(user)
+            .filter(pk__in=pks)
+            .values_list("pk", flat=True)
         ):
             allowed[pk].add(user)
     return allowed
@@ -172,7 +174,9 @@ def collect(today: dt.date) -> dict:
     for action in _escalations(today):
         for user in action.priority.plan.coordinators.filter(is_active=True):
             if user.has_perm("actions.view_action", action):
-                per_user[user][(action.pk, Reason.ESCALATION)] = Item(action, Reason.ESCALATION)
+                per_user[user][(action.pk, Reason.ESCALATION)] = Item(
+                    action, Reason.ESCALATION
+                )
     return {user: list(items.values()) for user, items in per_user.items() if items}
 
 
@@ -188,14 +192,18 @@ def _wants_mail_today(user, today: dt.date) -> bool:
 
 def _message(user, items: list[Item], today: dt.date) -> EmailMultiAlternatives:
     order = {reason: index for index, reason in enumerate(Reason.values)}
-    items = sorted(items, key=lambda i: (order[i.reason], i.action.deadline or dt.date.max))
+    items = sorted(
+        items, key=lambda i: (order[i.reason], i.action.deadline or dt.date.max)
+    )
     groups = defaultdict(list)
     for item in items:
         groups[item.reason].append(item)
     context = {
         "user": user,
         "today": today,
-        "groups": [(Reason(reason).label, groups[reason]) for reason in order if groups[reason]],
+        "groups": [
+            (Reason(reason).label, groups[reason]) for reason in order if groups[reason]
+        ],
         "site_url": getattr(settings, "SITE_URL", "http://127.0.0.1:8000"),
     }
     subject = ngettext(
@@ -208,7 +216,9 @@ def _message(user, items: list[Item], today: dt.date) -> EmailMultiAlternatives:
         body=render_to_string("email/reminder_digest.txt", context),
         to=[user.email],
     )
-    message.attach_alternative(render_to_string("email/reminder_digest.html", context), "text/html")
+    message.attach_alternative(
+        render_to_string("email/reminder_digest.html", context), "text/html"
+    )
     return message
 
 
@@ -216,21 +226,30 @@ def reminders_send(*, today: dt.date) -> SendReport:
     """Send today's digests; a second call on the same day sends nothing."""
     report = SendReport()
     with translation.override(settings.LANGUAGE_CODE):
-        for user, items in sorted(collect(today).items(), key=lambda kv: kv[0].username):
+        for user, items in sorted(
+            collect(today).items(), key=lambda kv: kv[0].username
+        ):
             if not user.email or not _wants_mail_today(user, today):
                 continue
             try:
                 with transaction.atomic():
                     mail = ReminderMail.objects.create(user=user, date=today)
                     ReminderItem.objects.bulk_create(
-                        ReminderItem(mail=mail, action=i.action, reason=i.reason, meeting=i.meeting)
+                        ReminderItem(
+                            mail=mail,
+                            action=i.action,
+                            reason=i.reason,
+                            meeting=i.meeting,
+                        )
                         for i in items
                     )
                     _message(user, items, today).send()
             except IntegrityError:
                 report.skipped_already_sent += 1
                 continue
-            logger.info("reminder digest user=%s items=%d", user.get_username(), len(items))
+            logger.info(
+                "reminder digest user=%s items=%d", user.get_username(), len(items)
+            )
             report.mails += 1
             report.items += len(items)
             report.recipients.append(user.get_username())
@@ -243,9 +262,10 @@ class RoundAlreadyOpen(Exception):
 
 def may_open_round(user, meeting: Meeting) -> bool:
     """Who keeps the meeting may open its round: who may change it, or a plan coordinator."""
-    return user.has_perm("actions.change_meeting", meeting) or meeting.plans.filter(
-        coordinators=user
-    ).exists()
+    return (
+        user.has_perm("actions.change_meeting", meeting)
+        or meeting.plans.filter(coordinators=user).exists()
+    )
 
 
 def round_open(*, meeting: Meeting, user) -> tuple[ProgressRound, int]:
@@ -257,11 +277,13 @@ def round_open(*, meeting: Meeting, user) -> tuple[ProgressRound, int]:
                 meeting=meeting, opened_by=user, deadline=deadline
             )
     except IntegrityError:
-        raise RoundAlreadyOpen
+        raise RoundAlreadyOpen from None
     officers_by_org = _officers_by_org()
     per_user = defaultdict(list)
     agenda = list(
-        meeting.actions.open().select_related("priority__plan").prefetch_related("owners")
+        meeting.actions.open()
+        .select_related("priority__plan")
+        .prefetch_related("owners")
     )
     changers = _who_may_change(agenda, officers_by_org)
     for action in agenda:
@@ -275,8 +297,6 @@ def round_open(*, meeting: Meeting, user) -> tuple[ProgressRound, int]:
                 sent += 1
     logger.info("progress round opened meeting=%s mails=%d", meeting.pk, sent)
     return progress_round, sent
-
-
 
 
 @dataclass

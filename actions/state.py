@@ -144,14 +144,12 @@ class PlanState:
             for status in Status.values
         }
         aggregates.update(
-            {f"n_{name}": Count("pk", filter=q) for name, q in self.conditions().items()}
+            {
+                f"n_{name}": Count("pk", filter=q)
+                for name, q in self.conditions().items()
+            }
         )
-        rows = (
-            self.actions()
-            .order_by()
-            .values("priority_id")
-            .annotate(**aggregates)
-        )
+        rows = self.actions().order_by().values("priority_id").annotate(**aggregates)
         return {row.pop("priority_id"): row for row in rows}
 
     @cached_property

@@ -5,7 +5,11 @@ from . import views
 app_name = "actions"
 
 urlpatterns = [
-    path("overleggen/<int:pk>/voortgangsronde/", views.progress_round, name="progress-round"),
+    path(
+        "overleggen/<int:pk>/voortgangsronde/",
+        views.progress_round,
+        name="progress-round",
+    ),
     path("mijn-acties/", views.my_actions, name="my-actions"),
     path("mijn-acties/<int:pk>/voortgang/", views.quick_update, name="quick-update"),
     path("herinneringen/", views.reminder_settings, name="reminder-settings"),

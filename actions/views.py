@@ -17,9 +17,9 @@ from django.views.decorators.http import require_GET, require_POST
 from ivp import access
 
 from .feeds import agenda_feed
-from .reminders import RoundAlreadyOpen, may_open_round, round_open, round_status
-from .models import Action, Meeting, ProgressUpdate, ReminderSettings, Status
+from .models import Action, Meeting, ProgressUpdate, ReminderSettings
 from .models.reminders import new_feed_token
+from .reminders import RoundAlreadyOpen, may_open_round, round_open, round_status
 
 DUE_SOON_DAYS = 30
 
@@ -30,7 +30,9 @@ class QuickUpdateForm(forms.ModelForm):
     class Meta:
         model = ProgressUpdate
         fields = ["status", "text"]
-        widgets = {"text": forms.TextInput(attrs={"class": "utrecht-textbox", "size": 50})}
+        widgets = {
+            "text": forms.TextInput(attrs={"class": "utrecht-textbox", "size": 50})
+        }
         labels = {"text": gettext_lazy("What happened?")}
 
 
@@ -66,12 +68,18 @@ def my_actions(request, *, form_for=None, invalid=None):
     actions = list(attention_actions(request.user, today))
     rows = []
     for action in actions:
-        form = invalid if form_for == action.pk else QuickUpdateForm(
-            prefix=f"a{action.pk}", initial={"status": action.status}
+        form = (
+            invalid
+            if form_for == action.pk
+            else QuickUpdateForm(
+                prefix=f"a{action.pk}", initial={"status": action.status}
+            )
         )
         if action.is_late(today):
             reason = _("overdue")
-        elif action.deadline and action.deadline <= today + dt.timedelta(days=DUE_SOON_DAYS):
+        elif action.deadline and action.deadline <= today + dt.timedelta(
+            days=DUE_SOON_DAYS
+        ):
             reason = _("due soon")
         else:
             reason = _("not updated since the last meeting")
@@ -154,7 +162,9 @@ def agenda(request, token):
     )
     if prefs is None:
         raise Http404
-    response = HttpResponse(agenda_feed(prefs.user), content_type="text/calendar; charset=utf-8")
+    response = HttpResponse(
+        agenda_feed(prefs.user), content_type="text/calendar; charset=utf-8"
+    )
     response["Content-Disposition"] = 'inline; filename="ivp-agenda.ics"'
     response["Cache-Control"] = "private, max-age=900"
     return response

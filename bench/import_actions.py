@@ -33,7 +33,17 @@ class Rollback(Exception):
 def workbook(rows: int) -> bytes:
     book = Workbook()
     sheet = book.active
-    sheet.append(["Speerpunt", "Subspeerpunt", "Actie", "Toelichting", "Trekker", "Deadline", "Status"])
+    sheet.append(
+        [
+            "Speerpunt",
+            "Subspeerpunt",
+            "Actie",
+            "Toelichting",
+            "Trekker",
+            "Deadline",
+            "Status",
+        ]
+    )
     for i in range(rows):
         top, sub = i % 5 + 1, i % 20 // 5 + 1
         sheet.append(
@@ -57,7 +67,9 @@ def main():
     parser.add_argument("--rows", type=int, default=1000)
     rows = parser.parse_args().rows
     data = workbook(rows)
-    print(f"database: {connection.vendor}; file: {rows} rows, {len(data) / 1024:.0f} kB")
+    print(
+        f"database: {connection.vendor}; file: {rows} rows, {len(data) / 1024:.0f} kB"
+    )
     try:
         with transaction.atomic():
             municipality = Organisation.objects.create(
@@ -65,13 +77,23 @@ def main():
             )
             police = Organisation.objects.create(name="Bench-politie", kind="police")
             plan = Plan.objects.create(
-                title="Bench", slug="bench-import", kind="programme", start_year=2021, end_year=2021
+                title="Bench",
+                slug="bench-import",
+                kind="programme",
+                start_year=2021,
+                end_year=2021,
             )
             plan.municipalities.add(municipality)
             plan.partners.add(police)
-            for label, commit in [("preview (first)", False), ("import (commit)", True), ("re-import (no changes)", True)]:
+            for label, commit in [
+                ("preview (first)", False),
+                ("import (commit)", True),
+                ("re-import (no changes)", True),
+            ]:
                 started = time.perf_counter()
-                result = programme_import(plan=plan, data=data, filename="bench.xlsx", commit=commit)
+                result = programme_import(
+                    plan=plan, data=data, filename="bench.xlsx", commit=commit
+                )
                 elapsed = time.perf_counter() - started
                 print(
                     f"{label:<24} {elapsed:6.2f} s  new={len(result.creates)} "

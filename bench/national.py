@@ -46,7 +46,9 @@ MUNICIPALITIES = 342
 BASISTEAMS = 168
 SLUG_PREFIX = "nl-"
 DEFAULT_TODAY = dt.date(2026, 11, 30)
-GENERATED = "Gegenereerde testgegevens (generate_national_dataset), geen vastgesteld beleid."
+GENERATED = (
+    "Gegenereerde testgegevens (generate_national_dataset), geen vastgesteld beleid."
+)
 # Years of yearly programmes, and the two IVPs above them.
 IVPS = [(2019, 2022), (2023, 2026)]
 
@@ -66,37 +68,125 @@ POLICE_UNITS = [
 # Invented place names: prefix + stem + suffix, as Dutch place names are built.
 NAME_PREFIXES = ["", "", "", "Oude ", "Nieuw-", "Groot-", "Sint-", "Hoog-", "Laag-"]
 NAME_STEMS = [
-    "Aalder", "Beek", "Berg", "Bruin", "Dal", "Dijk", "Eik", "Elder", "Gulden", "Haven",
-    "Heide", "Holt", "Horst", "Kamer", "Kerk", "Lin", "Marken", "Meer", "Molen", "Noorder",
-    "Oester", "Oosten", "Riet", "Ruiter", "Schouw", "Sloot", "Steen", "Vaar", "Veen",
-    "Vliet", "Wad", "Wester", "Wilder", "Zand", "Zuider", "Zwaan",
+    "Aalder",
+    "Beek",
+    "Berg",
+    "Bruin",
+    "Dal",
+    "Dijk",
+    "Eik",
+    "Elder",
+    "Gulden",
+    "Haven",
+    "Heide",
+    "Holt",
+    "Horst",
+    "Kamer",
+    "Kerk",
+    "Lin",
+    "Marken",
+    "Meer",
+    "Molen",
+    "Noorder",
+    "Oester",
+    "Oosten",
+    "Riet",
+    "Ruiter",
+    "Schouw",
+    "Sloot",
+    "Steen",
+    "Vaar",
+    "Veen",
+    "Vliet",
+    "Wad",
+    "Wester",
+    "Wilder",
+    "Zand",
+    "Zuider",
+    "Zwaan",
 ]
 NAME_SUFFIXES = [
-    "broek", "dam", "dorp", "drecht", "hoven", "horst", "huizen", "kerk", "loo", "meer",
-    "oord", "rode", "schoten", "sloot", "veen", "vliet", "wijk", "wolde", "zijl",
+    "broek",
+    "dam",
+    "dorp",
+    "drecht",
+    "hoven",
+    "horst",
+    "huizen",
+    "kerk",
+    "loo",
+    "meer",
+    "oord",
+    "rode",
+    "schoten",
+    "sloot",
+    "veen",
+    "vliet",
+    "wijk",
+    "wolde",
+    "zijl",
 ]
 
 THEMES = [
-    ("Ondermijning", ["Zicht op ondermijning", "Bestuurlijke aanpak", "Weerbare ondernemers"]),
+    (
+        "Ondermijning",
+        ["Zicht op ondermijning", "Bestuurlijke aanpak", "Weerbare ondernemers"],
+    ),
     ("High impact crimes", ["Woninginbraken", "Overvallen en straatroven", "Geweld"]),
     ("Jeugd en veiligheid", ["Jeugdoverlast", "Jeugdcriminaliteit", "Middelengebruik"]),
-    ("Zorg en veiligheid", ["Personen met verward gedrag", "Nazorg ex-gedetineerden", "Zorg- en Veiligheidshuis"]),
-    ("Huiselijk geweld", ["Vroegsignalering", "Aanpak huiselijk geweld", "Ouderenmishandeling"]),
-    ("Cybercrime", ["Bewustwording", "Gedigitaliseerde criminaliteit", "Weerbaarheid organisatie"]),
-    ("Veilig uitgaan en evenementen", ["Horeca", "Evenementenveiligheid", "Jaarwisseling"]),
-    ("Radicalisering en polarisatie", ["Signalering", "Netwerk professionals", "Maatschappelijke onrust"]),
+    (
+        "Zorg en veiligheid",
+        [
+            "Personen met verward gedrag",
+            "Nazorg ex-gedetineerden",
+            "Zorg- en Veiligheidshuis",
+        ],
+    ),
+    (
+        "Huiselijk geweld",
+        ["Vroegsignalering", "Aanpak huiselijk geweld", "Ouderenmishandeling"],
+    ),
+    (
+        "Cybercrime",
+        ["Bewustwording", "Gedigitaliseerde criminaliteit", "Weerbaarheid organisatie"],
+    ),
+    (
+        "Veilig uitgaan en evenementen",
+        ["Horeca", "Evenementenveiligheid", "Jaarwisseling"],
+    ),
+    (
+        "Radicalisering en polarisatie",
+        ["Signalering", "Netwerk professionals", "Maatschappelijke onrust"],
+    ),
     ("Veilige woonomgeving", ["Buurtpreventie", "Woonoverlast", "Verkeersoverlast"]),
 ]
 ACTION_VERBS = [
-    "Organiseren van", "Opstellen van", "Uitvoeren van", "Evalueren van", "Actualiseren van",
-    "Voorbereiden van", "Inrichten van", "Uitbreiden van",
+    "Organiseren van",
+    "Opstellen van",
+    "Uitvoeren van",
+    "Evalueren van",
+    "Actualiseren van",
+    "Voorbereiden van",
+    "Inrichten van",
+    "Uitbreiden van",
 ]
 ACTION_OBJECTS = [
-    "een voorlichtingscampagne", "een integrale controle", "het convenant met partners",
-    "een bestuurlijke rapportage", "het casusoverleg op procesniveau", "een training voor medewerkers",
-    "de buurtpreventie-app", "een wijkschouw", "het Damoclesbeleid", "een weerbaarheidsscan",
-    "een ondermijningsbeeld", "het meldpunt", "een bijeenkomst met ondernemers",
-    "het draaiboek", "een keurmerk veilig ondernemen", "de veiligheidsanalyse",
+    "een voorlichtingscampagne",
+    "een integrale controle",
+    "het convenant met partners",
+    "een bestuurlijke rapportage",
+    "het casusoverleg op procesniveau",
+    "een training voor medewerkers",
+    "de buurtpreventie-app",
+    "een wijkschouw",
+    "het Damoclesbeleid",
+    "een weerbaarheidsscan",
+    "een ondermijningsbeeld",
+    "het meldpunt",
+    "een bijeenkomst met ondernemers",
+    "het draaiboek",
+    "een keurmerk veilig ondernemen",
+    "de veiligheidsanalyse",
 ]
 PROGRESS_TEXTS = [
     "Gestart; eerste overleg met de partners gevoerd.",
@@ -154,8 +244,9 @@ def team_sizes(rng: random.Random, municipalities: int, teams: int) -> list[int]
     return sizes
 
 
-
-def bulk(model, rows: list, summary: Summary, label: str, batch_size: int = 5000) -> list:
+def bulk(
+    model, rows: list, summary: Summary, label: str, batch_size: int = 5000
+) -> list:
     created = model.objects.bulk_create(rows, batch_size=batch_size)
     summary.add(label, len(rows))
     return created
@@ -194,7 +285,9 @@ class NationalDataset:
             users = self.users(teams)
             for team in teams:
                 team["coordinator"] = users[team["municipalities"][0].pk]
-            self.progress(f"{len(teams)} basisteams, {self.summary.counts['gemeenten']} gemeenten")
+            self.progress(
+                f"{len(teams)} basisteams, {self.summary.counts['gemeenten']} gemeenten"
+            )
             plans = self.plans(teams)
             self.progress(f"{self.summary.counts['plannen']} plannen")
             meetings = self.meetings(teams)
@@ -202,7 +295,9 @@ class NationalDataset:
             actions = self.actions(plans, meetings)
             self.progress(f"{len(actions)} acties")
             self.progress_updates(actions)
-            self.progress(f"{self.summary.counts['voortgangsberichten']} voortgangsberichten")
+            self.progress(
+                f"{self.summary.counts['voortgangsberichten']} voortgangsberichten"
+            )
             self.indicators(teams)
         return self.summary
 
@@ -222,8 +317,10 @@ class NationalDataset:
         created = bulk(
             Organisation,
             [
-                Organisation(name=name, kind=Organisation.Kind.MUNICIPALITY, cbs_code=code)
-                for name, code in zip(names, free_codes[: len(names)])
+                Organisation(
+                    name=name, kind=Organisation.Kind.MUNICIPALITY, cbs_code=code
+                )
+                for name, code in zip(names, free_codes[: len(names)], strict=True)
             ],
             self.summary,
             "nieuwe gemeenten",
@@ -272,7 +369,7 @@ class NationalDataset:
         prosecution, _ = Organisation.objects.get_or_create(
             name="Openbaar Ministerie", defaults={"kind": Organisation.Kind.PROSECUTION}
         )
-        for team, team_police in zip(teams, police):
+        for team, team_police in zip(teams, police, strict=True):
             team["police"] = team_police
             team["partners"] = [team_police, prosecution] + [
                 regional[team["unit"], kind]
@@ -289,7 +386,9 @@ class NationalDataset:
         """An officer and a council member per municipality, a reader per basisteam."""
         User = get_user_model()
         # One hash for all: hashing 850 passwords would take minutes and prove nothing.
-        password = make_password(self.password) if self.password else make_password(None)
+        password = (
+            make_password(self.password) if self.password else make_password(None)
+        )
         rows, memberships = [], []
         for team in teams:
             for town in team["municipalities"]:
@@ -313,7 +412,7 @@ class NationalDataset:
             "gebruikers",
         )
         officers = {}
-        for user, (name, roles) in zip(created, rows):
+        for user, (_name, roles) in zip(created, rows, strict=True):
             for organisation, role in roles:
                 memberships.append(
                     Membership(user=user, organisation=organisation, role=role)
@@ -334,7 +433,10 @@ class NationalDataset:
             team["themes"] = themes
             for start, end in IVPS:
                 ivp = self.plan(
-                    team, Plan.Kind.IVP, start, end,
+                    team,
+                    Plan.Kind.IVP,
+                    start,
+                    end,
                     title=f"Integraal Veiligheidsplan {start}-{end} {team['name']}",
                     slug=f"ivp-{start}-{end}",
                     adopted_on=dt.date(start - 1, 12, 10 + team["number"] % 15),
@@ -344,7 +446,10 @@ class NationalDataset:
                 specs.append({"plan": ivp, "team": team, "ivp": None})
                 for year in range(start, end + 1):
                     programme = self.plan(
-                        team, Plan.Kind.PROGRAMME, year, year,
+                        team,
+                        Plan.Kind.PROGRAMME,
+                        year,
+                        year,
                         title=f"Uitvoeringsprogramma {year} {team['name']}",
                         slug=f"uvp-{year}",
                         adopted_on=dt.date(year - 1, 12, 1 + team["number"] % 20),
@@ -356,7 +461,9 @@ class NationalDataset:
         for spec in specs:
             if spec["ivp"] is not None:
                 spec["plan"].parent = spec["ivp"]
-        Plan.objects.bulk_update([s["plan"] for s in specs if s["ivp"]], ["parent"], batch_size=2000)
+        Plan.objects.bulk_update(
+            [s["plan"] for s in specs if s["ivp"]], ["parent"], batch_size=2000
+        )
 
         municipalities, partners, coordinators = [], [], []
         for spec in specs:
@@ -369,21 +476,33 @@ class NationalDataset:
                 Plan.partners.through(plan_id=plan.pk, organisation_id=p.pk)
                 for p in team["partners"]
             ]
-            coordinators.append(Plan.coordinators.through(plan_id=plan.pk, user_id=team["coordinator"].pk))
-        bulk(Plan.municipalities.through, municipalities, self.summary, "plan-gemeenten")
+            coordinators.append(
+                Plan.coordinators.through(
+                    plan_id=plan.pk, user_id=team["coordinator"].pk
+                )
+            )
+        bulk(
+            Plan.municipalities.through, municipalities, self.summary, "plan-gemeenten"
+        )
         bulk(Plan.partners.through, partners, self.summary, "plan-partners")
-        bulk(Plan.coordinators.through, coordinators, self.summary, "plan-coördinatoren")
+        bulk(
+            Plan.coordinators.through, coordinators, self.summary, "plan-coördinatoren"
+        )
         self.priorities(specs)
         return specs
 
-    def plan(self, team: dict, kind: str, start: int, end: int, *, slug: str, **fields) -> Plan:
+    def plan(
+        self, team: dict, kind: str, start: int, end: int, *, slug: str, **fields
+    ) -> Plan:
         """An unsaved generated plan of a basisteam, completed when it ended before today."""
         return Plan(
             kind=kind,
             slug=f"{SLUG_PREFIX}{team['number']:03d}-{slug}",
             start_year=start,
             end_year=end,
-            status=Plan.Status.COMPLETED if end < self.today.year else Plan.Status.ADOPTED,
+            status=Plan.Status.COMPLETED
+            if end < self.today.year
+            else Plan.Status.ADOPTED,
             description=GENERATED,
             **fields,
         )
@@ -395,15 +514,21 @@ class NationalDataset:
             subs_per_top = 2 if spec["ivp"] is None else 3
             for i, (theme, subthemes) in enumerate(spec["team"]["themes"], start=1):
                 top = Priority(
-                    plan=spec["plan"], code=str(i), sort_key=natural_sort_key(str(i)),
-                    title=theme, objective=f"Minder {theme.lower()} en een veiliger gevoel in de gemeenten.",
+                    plan=spec["plan"],
+                    code=str(i),
+                    sort_key=natural_sort_key(str(i)),
+                    title=theme,
+                    objective=f"Minder {theme.lower()} en een veiliger gevoel in de gemeenten.",
                 )
                 tops.append(top)
                 for j, subtheme in enumerate(subthemes[:subs_per_top], start=1):
                     code = f"{i}.{j}"
                     sub = Priority(
-                        plan=spec["plan"], code=code, sort_key=natural_sort_key(code),
-                        title=subtheme, objective=f"{subtheme}: samen met de partners aanpakken.",
+                        plan=spec["plan"],
+                        code=code,
+                        sort_key=natural_sort_key(code),
+                        title=subtheme,
+                        objective=f"{subtheme}: samen met de partners aanpakken.",
                     )
                     sub._top = top
                     subs.append(sub)
@@ -429,12 +554,16 @@ class NationalDataset:
                         planning_text=str(start + (n + k) % 4),
                         position=k,
                     )
-                    agreement._owner = spec["team"]["municipalities"][(n + k) % len(spec["team"]["municipalities"])]
+                    agreement._owner = spec["team"]["municipalities"][
+                        (n + k) % len(spec["team"]["municipalities"])
+                    ]
                     agreements.append(agreement)
         bulk(Agreement, agreements, self.summary, "afspraken")
         for agreement in agreements:
             owners.append(
-                Agreement.owners.through(agreement_id=agreement.pk, organisation_id=agreement._owner.pk)
+                Agreement.owners.through(
+                    agreement_id=agreement.pk, organisation_id=agreement._owner.pk
+                )
             )
         bulk(Agreement.owners.through, owners, self.summary, "afspraak-trekkers")
 
@@ -447,7 +576,9 @@ class NationalDataset:
         for team in teams:
             for year in range(first, last + 1):
                 for quarter in range(1, 5):
-                    date = dt.date(year, 3 * quarter, 5 + (team["number"] * 7 + quarter) % 20)
+                    date = dt.date(
+                        year, 3 * quarter, 5 + (team["number"] * 7 + quarter) % 20
+                    )
                     rows.append(
                         Meeting(
                             body=Meeting.Body.DRIEHOEK,
@@ -458,14 +589,16 @@ class NationalDataset:
                     )
                     keys.append((team["number"], year, quarter))
         bulk(Meeting, rows, self.summary, "overleggen")
-        return dict(zip(keys, rows))
+        return dict(zip(keys, rows, strict=True))
 
     def link_meetings(self, specs, meetings) -> None:
         towns, plans = [], []
         by_team = {s["team"]["number"]: s["team"] for s in specs}
-        for (number, year, quarter), meeting in meetings.items():
+        for (number, _year, _quarter), meeting in meetings.items():
             towns += [
-                Meeting.municipalities.through(meeting_id=meeting.pk, organisation_id=t.pk)
+                Meeting.municipalities.through(
+                    meeting_id=meeting.pk, organisation_id=t.pk
+                )
                 for t in by_team[number]["municipalities"]
             ]
         for spec in specs:
@@ -473,7 +606,9 @@ class NationalDataset:
             for year in range(plan.start_year, plan.end_year + 1):
                 for quarter in range(1, 5):
                     meeting = meetings[spec["team"]["number"], year, quarter]
-                    plans.append(Meeting.plans.through(meeting_id=meeting.pk, plan_id=plan.pk))
+                    plans.append(
+                        Meeting.plans.through(meeting_id=meeting.pk, plan_id=plan.pk)
+                    )
         bulk(Meeting.municipalities.through, towns, self.summary, "overleg-gemeenten")
         bulk(Meeting.plans.through, plans, self.summary, "overleg-plannen")
 
@@ -484,13 +619,28 @@ class NationalDataset:
         rng, today = self.rng, self.today
         roll = rng.random()
         if deadline < today - dt.timedelta(days=120):
-            table = [(0.70, Status.DONE), (0.78, Status.CONTINUOUS), (0.83, Status.CANCELLED), (0.93, Status.ONGOING)]
+            table = [
+                (0.70, Status.DONE),
+                (0.78, Status.CONTINUOUS),
+                (0.83, Status.CANCELLED),
+                (0.93, Status.ONGOING),
+            ]
             default = Status.AT_RISK
         elif deadline < today + dt.timedelta(days=60):
-            table = [(0.40, Status.DONE), (0.50, Status.CONTINUOUS), (0.80, Status.ONGOING), (0.92, Status.AT_RISK)]
+            table = [
+                (0.40, Status.DONE),
+                (0.50, Status.CONTINUOUS),
+                (0.80, Status.ONGOING),
+                (0.92, Status.AT_RISK),
+            ]
             default = Status.NOT_STARTED
         else:
-            table = [(0.05, Status.DONE), (0.15, Status.CONTINUOUS), (0.55, Status.ONGOING), (0.62, Status.AT_RISK)]
+            table = [
+                (0.05, Status.DONE),
+                (0.15, Status.CONTINUOUS),
+                (0.55, Status.ONGOING),
+                (0.62, Status.AT_RISK),
+            ]
             default = Status.NOT_STARTED
         status = next((s for limit, s in table if roll < limit), default)
         percentage = {
@@ -511,7 +661,10 @@ class NationalDataset:
             agreements_by_priority.setdefault(priority_id, []).append(agreement_id)
         # Programme sub-priority i.j carries out the IVP's sub-priority with the same code.
         ivp_subs = {
-            (spec["plan"].pk, sub.code): sub for spec in specs if spec["ivp"] is None for sub in spec["subs"]
+            (spec["plan"].pk, sub.code): sub
+            for spec in specs
+            if spec["ivp"] is None
+            for sub in spec["subs"]
         }
         low, high = self.actions_per_programme
         for spec in specs:
@@ -521,11 +674,18 @@ class NationalDataset:
             for position in range(rng.randint(low, high)):
                 sub = spec["subs"][position % len(spec["subs"])]
                 month = rng.randint(1, 12)
-                precision = rng.choice([Precision.DAY, Precision.DAY, Precision.MONTH, Precision.QUARTER])
+                precision = rng.choice(
+                    [Precision.DAY, Precision.DAY, Precision.MONTH, Precision.QUARTER]
+                )
                 if precision == Precision.QUARTER:
                     month = (month - 1) // 3 * 3 + 3
-                last_day = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
-                day = rng.randint(1, last_day) if precision == Precision.DAY else last_day
+                last_day = (
+                    dt.date(year + month // 12, month % 12 + 1, 1)
+                    - dt.timedelta(days=1)
+                ).day
+                day = (
+                    rng.randint(1, last_day) if precision == Precision.DAY else last_day
+                )
                 deadline = dt.date(year, month, day)
                 deadline_text = {
                     Precision.DAY: f"{deadline.day}-{deadline.month}-{year}",
@@ -540,7 +700,9 @@ class NationalDataset:
                     priority=sub,
                     title=f"{rng.choice(ACTION_VERBS)} {rng.choice(ACTION_OBJECTS)} ({sub.title.lower()})",
                     description=f"Onderdeel van de aanpak {sub.title.lower()} in {year}.",
-                    budget=Decimal(rng.randrange(0, 50_000, 500)) if rng.random() < 0.3 else None,
+                    budget=Decimal(rng.randrange(0, 50_000, 500))
+                    if rng.random() < 0.3
+                    else None,
                     deadline=deadline,
                     deadline_precision=precision,
                     deadline_text=deadline_text,
@@ -557,7 +719,9 @@ class NationalDataset:
                 # points to the afspraak it carries out through its text, not the FK
                 # (the FK must stay within the action's own priority).
                 if choices:
-                    action.note = f"Draagt bij aan afspraak {rng.choice(choices)} van het IVP."
+                    action.note = (
+                        f"Draagt bij aan afspraak {rng.choice(choices)} van het IVP."
+                    )
                 towns = team["municipalities"]
                 action._owners = [towns[position % len(towns)]]
                 if rng.random() < 0.35:
@@ -569,7 +733,8 @@ class NationalDataset:
         bulk(Action, rows, self.summary, "acties", batch_size=2000)
         for action in rows:
             owners += [
-                Action.owners.through(action_id=action.pk, organisation_id=o.pk) for o in action._owners
+                Action.owners.through(action_id=action.pk, organisation_id=o.pk)
+                for o in action._owners
             ]
             partners += [
                 Action.partners.through(action_id=action.pk, organisation_id=o.pk)
@@ -577,7 +742,9 @@ class NationalDataset:
                 if o not in action._owners
             ]
             meeting_links.append(
-                Action.meetings.through(action_id=action.pk, meeting_id=action._meeting.pk)
+                Action.meetings.through(
+                    action_id=action.pk, meeting_id=action._meeting.pk
+                )
             )
         bulk(Action.owners.through, owners, self.summary, "actie-trekkers")
         bulk(Action.partners.through, partners, self.summary, "actie-partners")
@@ -596,10 +763,16 @@ class NationalDataset:
                 continue
             n = rng.randint(1, 6) if year == today.year else rng.randint(3, 8)
             span = (last - first).days
-            dates = sorted(first + dt.timedelta(days=rng.randint(0, span)) for _ in range(n))
+            dates = sorted(
+                first + dt.timedelta(days=rng.randint(0, span)) for _ in range(n)
+            )
             for i, date in enumerate(dates):
                 final = i == n - 1
-                status = action.status if final else (Status.ONGOING if rng.random() < 0.85 else Status.AT_RISK)
+                status = (
+                    action.status
+                    if final
+                    else (Status.ONGOING if rng.random() < 0.85 else Status.AT_RISK)
+                )
                 if final:
                     percentage = action.percentage
                 else:
@@ -612,7 +785,11 @@ class NationalDataset:
                 }.get(status, PROGRESS_TEXTS[i % 3])
                 updates.append(
                     ProgressUpdate(
-                        action=action, date=date, status=status, percentage=percentage, text=text
+                        action=action,
+                        date=date,
+                        status=status,
+                        percentage=percentage,
+                        text=text,
                     )
                 )
             action.last_update_on = dates[-1]
@@ -630,7 +807,9 @@ class NationalDataset:
         start, end = IVPS[-1]
         plans = {
             p.slug: p
-            for p in Plan.objects.filter(slug__startswith=SLUG_PREFIX, kind=Plan.Kind.IVP, start_year=start)
+            for p in Plan.objects.filter(
+                slug__startswith=SLUG_PREFIX, kind=Plan.Kind.IVP, start_year=start
+            )
         }
         rows = []
         for team in teams:
@@ -653,22 +832,35 @@ class NationalDataset:
         bulk(Indicator, rows, self.summary, "indicatoren")
         targets = [
             Target(
-                indicator=i, kind=Target.Kind.RELATIVE, value=Decimal(-10), year=end,
-                reference_year=start - 1, description="10% minder dan in het basisjaar",
+                indicator=i,
+                kind=Target.Kind.RELATIVE,
+                value=Decimal(-10),
+                year=end,
+                reference_year=start - 1,
+                description="10% minder dan in het basisjaar",
             )
             for i in rows
         ]
         bulk(Target, targets, self.summary, "streefwaarden")
         measurements = []
-        last_month = (self.today.replace(day=1) - dt.timedelta(days=1))
+        last_month = self.today.replace(day=1) - dt.timedelta(days=1)
         for indicator in rows:
             monthly = float(indicator.baseline_value) / 12
             for year in range(start - 1, last_month.year):
                 measurements.append(
                     Measurement(
-                        indicator=indicator, year=year, period_type=Measurement.PeriodType.YEAR,
+                        indicator=indicator,
+                        year=year,
+                        period_type=Measurement.PeriodType.YEAR,
                         period_number=0,
-                        value=Decimal(round(monthly * 12 * (1 - 0.03 * (year - start + 1)) * rng.uniform(0.85, 1.15))),
+                        value=Decimal(
+                            round(
+                                monthly
+                                * 12
+                                * (1 - 0.03 * (year - start + 1))
+                                * rng.uniform(0.85, 1.15)
+                            )
+                        ),
                     )
                 )
             for year in range(start, last_month.year + 1):
@@ -677,10 +869,15 @@ class NationalDataset:
                         break
                     measurements.append(
                         Measurement(
-                            indicator=indicator, year=year, period_type=Measurement.PeriodType.MONTH,
+                            indicator=indicator,
+                            year=year,
+                            period_type=Measurement.PeriodType.MONTH,
                             period_number=month,
-                            value=Decimal(max(0, round(monthly * rng.uniform(0.5, 1.5)))),
-                            provisional=(year, month) >= (last_month.year, last_month.month - 2),
+                            value=Decimal(
+                                max(0, round(monthly * rng.uniform(0.5, 1.5)))
+                            ),
+                            provisional=(year, month)
+                            >= (last_month.year, last_month.month - 2),
                         )
                     )
         bulk(Measurement, measurements, self.summary, "metingen", batch_size=10000)

@@ -71,16 +71,22 @@ def targets():
 
     User = get_user_model()
     found = {}
-    candidates = [("Veluwe-Noord", "veluwe-noord-uvp-2021", "lezer.veluwe-noord", "2021", "2")]
+    candidates = [
+        ("Veluwe-Noord", "veluwe-noord-uvp-2021", "lezer.veluwe-noord", "2021", "2")
+    ]
     largest = (
-        Plan.objects.filter(slug__startswith="nl-", kind=Plan.Kind.PROGRAMME, start_year=2026)
+        Plan.objects.filter(
+            slug__startswith="nl-", kind=Plan.Kind.PROGRAMME, start_year=2026
+        )
         .annotate(n=Count("municipalities"))
         .order_by("-n", "slug")
         .first()
     )
     if largest is not None:
         team = largest.slug.split("-")[1]
-        candidates.append(("basisteam", largest.slug, f"driehoek.team{team}", "2026", "3"))
+        candidates.append(
+            ("basisteam", largest.slug, f"driehoek.team{team}", "2026", "3")
+        )
     for name, slug, username, year, quarter in candidates:
         plan = Plan.objects.filter(slug=slug).first()
         user = User.objects.filter(username=username).first()
@@ -92,7 +98,11 @@ def targets():
             .order_by("-n", "date")
             .first()
         )
-        action = Action.objects.for_plan(plan).order_by("priority__sort_key", "position").first()
+        action = (
+            Action.objects.for_plan(plan)
+            .order_by("priority__sort_key", "position")
+            .first()
+        )
         town = plan.municipalities.order_by("name").first()
         pages = {
             "start page": reverse("reports:home"),
@@ -184,7 +194,11 @@ def measure(runs: int, pdf_runs: int) -> dict:
                 "url": url,
             }
             if kind == "plan dashboard" and connection.vendor == "postgresql":
-                selects = [q["sql"] for q in queries if q["sql"].lstrip("(").startswith(("SELECT", "WITH"))]
+                selects = [
+                    q["sql"]
+                    for q in queries
+                    if q["sql"].lstrip("(").startswith(("SELECT", "WITH"))
+                ]
                 aggregate = next(sql for sql in selects if '"n_overdue"' in sql)
                 row["floor aggregate"] = explain_ms(aggregate)
                 row["floor all queries"] = sum(explain_ms(sql) for sql in selects)
@@ -196,7 +210,11 @@ def measure(runs: int, pdf_runs: int) -> dict:
                 response = client.get(url)
                 times.append((time.perf_counter() - started) * 1000)
                 assert response.status_code == 200, (url, response.status_code)
-            rows[kind] = {"median": statistics.median(times), "p95": max(times), "url": url}
+            rows[kind] = {
+                "median": statistics.median(times),
+                "p95": max(times),
+                "url": url,
+            }
         session = SessionStore()
         session.cycle_key()
         session.update(client.session.items())
@@ -230,9 +248,12 @@ def load(database_url: str, target: dict, seconds: int, connections: int) -> dic
     server = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "--workers", "2",
-            "--bind", f"127.0.0.1:{port}",
-            "--log-level", "warning",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
             "ivp.wsgi",
         ],
         cwd=ROOT,
@@ -249,18 +270,44 @@ def load(database_url: str, target: dict, seconds: int, connections: int) -> dic
         paths = [
             url for kind, url in target["urls"].items() if not kind.startswith("PDF")
         ]
-        env = {**os.environ, "IVP_PATHS": " ".join(paths), "IVP_COOKIE": target["cookie"]}
+        env = {
+            **os.environ,
+            "IVP_PATHS": " ".join(paths),
+            "IVP_COOKIE": target["cookie"],
+        }
         # Warm both workers, then measure.
         subprocess.run(
-            ["wrk", "-t1", "-c2", "-d2s", "-s", str(WRK_SCRIPT), f"http://127.0.0.1:{port}"],
-            env=env, capture_output=True, check=True, timeout=30,
+            [
+                "wrk",
+                "-t1",
+                "-c2",
+                "-d2s",
+                "-s",
+                str(WRK_SCRIPT),
+                f"http://127.0.0.1:{port}",
+            ],
+            env=env,
+            capture_output=True,
+            check=True,
+            timeout=30,
         )
         out = subprocess.run(
             [
-                "wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
-                "-s", str(WRK_SCRIPT), f"http://127.0.0.1:{port}",
+                "wrk",
+                "-t2",
+                f"-c{connections}",
+                f"-d{seconds}s",
+                "--timeout",
+                "10s",
+                "-s",
+                str(WRK_SCRIPT),
+                f"http://127.0.0.1:{port}",
             ],
-            env=env, capture_output=True, text=True, check=True, timeout=seconds + 30,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=seconds + 30,
         ).stdout
         line = next(line for line in out.splitlines() if line.startswith("{"))
         return json.loads(line)
@@ -287,21 +334,28 @@ def report(results: dict, loads: dict) -> None:
     ]
     print("Data:")
     for db, result in results.items():
-        size = ", ".join(f"{n:,} {k}".replace(",", ".") for k, n in result["size"].items())
+        size = ", ".join(
+            f"{n:,} {k}".replace(",", ".") for k, n in result["size"].items()
+        )
         print(f"  {db:<10} {size}")
         for name, target in result["targets"].items():
-            print(f"             target {name}: {target['n_actions']} actions in the plan")
+            print(
+                f"             target {name}: {target['n_actions']} actions in the plan"
+            )
     kinds = list(next(iter(results.values()))["targets"]["Veluwe-Noord"]["rows"])
     header = "".join(f"{db + ' · ' + name:<32}" for db, name in columns)
     print(f"\nServer time median / p95, and SQL queries per page\n{'':<20}{header}")
     for kind in kinds:
         line = "".join(
-            f"{cell(results[db]['targets'][name]['rows'].get(kind)):<32}" for db, name in columns
+            f"{cell(results[db]['targets'][name]['rows'].get(kind)):<32}"
+            for db, name in columns
         )
         print(f"{kind:<20}{line}")
     if len(results) > 1:
         first, *others = results
-        print(f"\nSame seed pages, {' and '.join(others)} compared with {first} (median):")
+        print(
+            f"\nSame seed pages, {' and '.join(others)} compared with {first} (median):"
+        )
         for other in others:
             worst = max(
                 (
@@ -316,7 +370,9 @@ def report(results: dict, loads: dict) -> None:
                 b = results[other]["targets"]["Veluwe-Noord"]["rows"][kind]["median"]
                 print(f"  {kind:<20} {b / a:5.2f}x")
             print(f"  worst: {worst[1]} {worst[0]:.2f}x")
-    print("\nPlan dashboard against its SQL floor (EXPLAIN ANALYZE, planning + execution):")
+    print(
+        "\nPlan dashboard against its SQL floor (EXPLAIN ANALYZE, planning + execution):"
+    )
     for db, name in columns:
         row = results[db]["targets"][name]["rows"]["plan dashboard"]
         if "floor aggregate" in row:
@@ -327,7 +383,9 @@ def report(results: dict, loads: dict) -> None:
                 f"{row['median'] / row['floor all queries']:4.1f}x"
             )
     if loads:
-        print("\nThroughput: gunicorn 2 workers, wrk 2 threads on 127.0.0.1, pages in turn")
+        print(
+            "\nThroughput: gunicorn 2 workers, wrk 2 threads on 127.0.0.1, pages in turn"
+        )
         for (db, name), res in loads.items():
             if "error" in res:
                 print(f"  {db + ' · ' + name:<26} {res['error']}")
@@ -368,7 +426,8 @@ def main():
     # Production serves hashed static files (DEBUG off): collect them as a deploy does.
     subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), "collectstatic", "--noinput", "-v0"],
-        env={**os.environ, **BENCH_ENV}, check=True,
+        env={**os.environ, **BENCH_ENV},
+        check=True,
     )
     for name, url in databases.items():
         print(f"measuring {name} ...", file=sys.stderr, flush=True)
@@ -376,9 +435,18 @@ def main():
         if url:
             env["DATABASE_URL"] = url
         out = subprocess.run(
-            [sys.executable, __file__, "--measure", "--runs", str(args.runs),
-             "--pdf-runs", str(args.pdf_runs)],
-            env=env, capture_output=True, text=True,
+            [
+                sys.executable,
+                __file__,
+                "--measure",
+                "--runs",
+                str(args.runs),
+                "--pdf-runs",
+                str(args.pdf_runs),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
         )
         if out.returncode:
             sys.exit(f"measuring {name} failed:\n{out.stderr[-3000:]}")
@@ -387,7 +455,11 @@ def main():
     if args.load_seconds > 0:
         for db, url in databases.items():
             for name, target in results[db]["targets"].items():
-                print(f"load on {db} · {name} ({args.load_seconds} s) ...", file=sys.stderr, flush=True)
+                print(
+                    f"load on {db} · {name} ({args.load_seconds} s) ...",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 target["urls"] = {k: r["url"] for k, r in target["rows"].items()}
                 res = load(url, target, args.load_seconds, args.connections)
                 res["connections"] = args.connections

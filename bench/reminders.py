@@ -28,9 +28,13 @@ from actions.reminders import collect  # noqa: E402
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--day", type=dt.date.fromisoformat, default=dt.date(2026, 11, 30))
+    parser.add_argument(
+        "--day", type=dt.date.fromisoformat, default=dt.date(2026, 11, 30)
+    )
     day = parser.parse_args().day
-    print(f"database: {connection.vendor}; {Action.objects.count():,} actions; day {day}")
+    print(
+        f"database: {connection.vendor}; {Action.objects.count():,} actions; day {day}"
+    )
     for run in range(2):
         with CaptureQueriesContext(connection) as queries:
             started = time.perf_counter()

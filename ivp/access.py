@@ -62,7 +62,8 @@ def memberships(user) -> tuple[tuple[int, str], ...]:
         return ()
     if not hasattr(user, "_ivp_memberships"):
         user._ivp_memberships = tuple(
-            _model("policies.Membership").objects.filter(user=user)
+            _model("policies.Membership")
+            .objects.filter(user=user)
             .order_by()  # the default ordering joins the organisation; not needed here
             .values_list("organisation_id", "role")
         )
@@ -149,7 +150,9 @@ class ScopedQuerySet:
 def owned_actions(user):
     """Actions owned by one of the officer's organisations, in plans the officer can see."""
     Action = _model("actions.Action")
-    owned = Action.objects.filter(owners__in=officer_organisation_ids(user)).values("pk")
+    owned = Action.objects.filter(owners__in=officer_organisation_ids(user)).values(
+        "pk"
+    )
     return plan_scope(
         Action.objects.filter(pk__in=owned), visible_plan_ids(user), ("priority__plan",)
     )
@@ -236,8 +239,10 @@ def may_save(user, instance, *, owners=(), municipalities=(), plans=()) -> bool:
         return instance.pk is None and bool(officer_orgs)
     if isinstance(instance, Plan):
         ids = {m.pk for m in municipalities}
-        return bool(ids) and ids <= officer_orgs and (
-            instance.pk is None or can(user, CHANGE, instance)
+        return (
+            bool(ids)
+            and ids <= officer_orgs
+            and (instance.pk is None or can(user, CHANGE, instance))
         )
     if isinstance(instance, Meeting):
         managed = set(managed_plans(user).values_list("pk", flat=True))

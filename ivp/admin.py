@@ -122,7 +122,10 @@ class ScopedAdminMixin(HistoryAccessMixin):
         if issubclass(self.model, VersionedModel) and self.fieldsets:
             # The version travels with the form (hidden) to detect concurrent edits.
             (name, options), *rest = fieldsets
-            fieldsets = [(name, {**options, "fields": [*options["fields"], "version"]}), *rest]
+            fieldsets = [
+                (name, {**options, "fields": [*options["fields"], "version"]}),
+                *rest,
+            ]
         return fieldsets
 
     def get_actions(self, request):
@@ -165,7 +168,9 @@ class ScopedAdminMixin(HistoryAccessMixin):
                     municipalities=data.get("municipalities") or (),
                     plans=data.get("plans") or (),
                 ):
-                    self.add_error(None, ValidationError(NOT_ALLOWED, code="not_allowed"))
+                    self.add_error(
+                        None, ValidationError(NOT_ALLOWED, code="not_allowed")
+                    )
 
         return ScopedForm
 
@@ -195,7 +200,9 @@ class ScopedInlineMixin:
         return request.user.has_perm(_perm(obj._meta, "change"), obj)
 
     def has_add_permission(self, request, obj=None):
-        return super().has_add_permission(request, obj) and self._parent_changeable(request, obj)
+        return super().has_add_permission(request, obj) and self._parent_changeable(
+            request, obj
+        )
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and self._parent_changeable(

@@ -5,7 +5,11 @@ Changes to the data themselves are kept per object by django-simple-history.
 
 import logging
 
-from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.contrib.auth.signals import (
+    user_logged_in,
+    user_logged_out,
+    user_login_failed,
+)
 
 logger = logging.getLogger("ivp.security")
 
@@ -26,7 +30,9 @@ def _logged_out(sender, request, user, **kwargs):
 def _login_failed(sender, credentials, request=None, **kwargs):
     # Never log the password: only the username that was tried.
     logger.warning(
-        "login failure user=%s ip=%s", credentials.get("username", "-"), _client(request)
+        "login failure user=%s ip=%s",
+        credentials.get("username", "-"),
+        _client(request),
     )
 
 
@@ -48,7 +54,9 @@ class LogRefusalsMiddleware:
             user = getattr(request, "user", None)
             logger.warning(
                 "authorisation refused user=%s method=%s path=%s ip=%s",
-                user.get_username() if user is not None and user.is_authenticated else "-",
+                user.get_username()
+                if user is not None and user.is_authenticated
+                else "-",
                 request.method,
                 request.path,
                 _client(request),

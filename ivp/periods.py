@@ -194,7 +194,9 @@ MONTHS = {
 _MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
 _NUMERIC_DATE = re.compile(r"\b(\d{1,2})-(\d{1,2})-(\d{4}|\d{2})\b")
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})\s+({_MONTH_RE})\b\.?(?:\s+(\d{{4}}))?", re.IGNORECASE)
+_DAY_MONTH = re.compile(
+    rf"\b(\d{{1,2}})\s+({_MONTH_RE})\b\.?(?:\s+(\d{{4}}))?", re.IGNORECASE
+)
 _MONTH_ONLY = re.compile(rf"\b({_MONTH_RE})\b\.?(?:\s+(\d{{4}}))?", re.IGNORECASE)
 _QUARTER = re.compile(r"\b(?:Q([1-4])|([1-4])e\s+kwartaal)\s*(\d{4})?\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(20\d{2}|19\d{2})\b")
@@ -233,7 +235,9 @@ def parse_typed_deadline(text: str, *, default_year: int) -> TypedDeadline:
         candidates.append(dt.date(year, month, day))
     for match in _DAY_MONTH.finditer(text):
         day, month, year = match.groups()
-        candidates.append(dt.date(int(year or default_year), MONTHS[month.lower()], int(day)))
+        candidates.append(
+            dt.date(int(year or default_year), MONTHS[month.lower()], int(day))
+        )
     if candidates:
         return TypedDeadline(max(candidates), Precision.DAY)
     quarter = _QUARTER.search(text)
@@ -247,7 +251,9 @@ def parse_typed_deadline(text: str, *, default_year: int) -> TypedDeadline:
     if months:
         last = months[-1]
         year = int(last.group(2) or default_year)
-        return TypedDeadline(end_of_month(year, MONTHS[last.group(1).lower()]), Precision.MONTH)
+        return TypedDeadline(
+            end_of_month(year, MONTHS[last.group(1).lower()]), Precision.MONTH
+        )
     years = _YEAR.findall(text)
     if years:
         return TypedDeadline(dt.date(int(years[0]), 12, 31), Precision.YEAR)
@@ -275,5 +281,10 @@ def strip_deadline_words(text: str) -> str:
     for pattern in (_ISO_DATE, _NUMERIC_DATE, _DAY_MONTH, _QUARTER, _MONTH_ONLY, _YEAR):
         text = pattern.sub(" ", text)
     text = _CONTINUOUS.sub(" ", text)
-    text = re.sub(r"\b(proces|eind|begin|medio|en|uiterlijk|voor|trekker)\b", " ", text, flags=re.I)
+    text = re.sub(
+        r"\b(proces|eind|begin|medio|en|uiterlijk|voor|trekker)\b",
+        " ",
+        text,
+        flags=re.I,
+    )
     return re.sub(r"[\s/,.]+", " ", text).strip()

@@ -27,7 +27,9 @@ def _unquote(block: str) -> str:
 
 
 def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    return (
+        '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    )
 
 
 def _unfuzzy(entry: str) -> str:
@@ -62,7 +64,9 @@ def fill(translations: dict[str, str]) -> list[str]:
             else:
                 missing.append(msgid)
             continue
-        match = re.search(r'^msgid ((?:"[^\n]*"\n?)+)msgstr ((?:"[^\n]*"\n?)+)', entry, re.M)
+        match = re.search(
+            r'^msgid ((?:"[^\n]*"\n?)+)msgstr ((?:"[^\n]*"\n?)+)', entry, re.M
+        )
         if not match:
             continue
         msgid = _unquote(match.group(1))

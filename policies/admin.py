@@ -3,18 +3,17 @@ import base64
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
-from simple_history.admin import SimpleHistoryAdmin
-from django.db import models
 from django.utils.translation import gettext_lazy as _
-
-from ivp.admin import HistoryAccessMixin, ScopedAdminMixin, ScopedInlineMixin
+from simple_history.admin import SimpleHistoryAdmin
 
 from actions.exports import actions_dataset, agreements_dataset, dataset_response
 from actions.imports import MAX_IMPORT_BYTES, ImportError_, programme_import
 from actions.models import Action
+from ivp.admin import HistoryAccessMixin, ScopedAdminMixin, ScopedInlineMixin
 
 from .models import (
     Agreement,
@@ -79,20 +78,31 @@ class IndicatorInline(ScopedInlineMixin, admin.TabularInline):
 @admin.register(Plan)
 class PlanAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["title", "kind", "period", "status", "municipality_names"]
-    list_filter = ["kind", "status", ("municipalities", admin.RelatedOnlyFieldListFilter)]
+    list_filter = [
+        "kind",
+        "status",
+        ("municipalities", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["title", "slug", "municipalities__name"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["parent", "municipalities", "partners"]
     inlines = [PriorityInline, IndicatorInline]
     fieldsets = [
         (None, {"fields": ["title", "slug", "kind", "parent", "status"]}),
-        (_("Period and adoption"), {"fields": ["start_year", "end_year", "adopted_on", "adopted_by"]}),
+        (
+            _("Period and adoption"),
+            {"fields": ["start_year", "end_year", "adopted_on", "adopted_by"]},
+        ),
         (_("Who takes part"), {"fields": ["municipalities", "partners"]}),
         (_("Content"), {"fields": ["description"]}),
         (
             _("Alignment with other agendas"),
             {
-                "fields": ["local_priorities", "regional_priorities", "national_priorities"],
+                "fields": [
+                    "local_priorities",
+                    "regional_priorities",
+                    "national_priorities",
+                ],
                 "classes": ["collapse"],
             },
         ),
@@ -143,7 +153,9 @@ class PlanAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
             if step == "preview" and "file" in request.FILES:
                 upload = request.FILES["file"]
                 if upload.size > MAX_IMPORT_BYTES:
-                    data = b"x" * (MAX_IMPORT_BYTES + 1)  # let the importer word the refusal
+                    data = b"x" * (
+                        MAX_IMPORT_BYTES + 1
+                    )  # let the importer word the refusal
                 else:
                     data = upload.read()
                 filename = upload.name
@@ -163,7 +175,9 @@ class PlanAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
                 )
             except ImportError_ as exc:
                 context["error"] = str(exc)
-                return TemplateResponse(request, "admin/policies/plan/import.html", context)
+                return TemplateResponse(
+                    request, "admin/policies/plan/import.html", context
+                )
             if preview.saved:
                 request.session.pop(session_key, None)
                 messages.success(
@@ -205,7 +219,14 @@ class AgreementInline(ScopedInlineMixin, admin.StackedInline):
 
 class ActionInline(ScopedInlineMixin, admin.TabularInline):
     model = Action
-    fields = ["title", "deadline", "deadline_precision", "status", "unplanned", "position"]
+    fields = [
+        "title",
+        "deadline",
+        "deadline_precision",
+        "status",
+        "unplanned",
+        "position",
+    ]
     readonly_fields = ["status"]
     extra = 0
     show_change_link = True
@@ -258,11 +279,15 @@ class AgreementAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
 
     @admin.action(description=_("Export selected agreements to Excel"))
     def export_xlsx(self, request, queryset):
-        return dataset_response(agreements_dataset(queryset), basename="afspraken", file_format="xlsx")
+        return dataset_response(
+            agreements_dataset(queryset), basename="afspraken", file_format="xlsx"
+        )
 
     @admin.action(description=_("Export selected agreements to CSV"))
     def export_csv(self, request, queryset):
-        return dataset_response(agreements_dataset(queryset), basename="afspraken", file_format="csv")
+        return dataset_response(
+            agreements_dataset(queryset), basename="afspraken", file_format="csv"
+        )
 
     @admin.display(description=_("plan"), ordering="priority__plan__title")
     def plan(self, obj):

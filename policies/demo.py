@@ -39,7 +39,9 @@ def demo_users_load(*, password: str) -> list[tuple[str, str]]:
     """Create or reset the demo accounts; returns (username, description) pairs."""
     accounts = [("beheerder", "beheerder: mag alles")]
     _user("beheerder", password, superuser=True)
-    municipalities = Organisation.objects.municipalities().filter(plans__isnull=False).distinct()
+    municipalities = (
+        Organisation.objects.municipalities().filter(plans__isnull=False).distinct()
+    )
     for municipality in municipalities:
         username = f"oov.{username_part(municipality.name)}"
         _user(username, password, memberships=[(municipality, Membership.Role.OFFICER)])
@@ -50,11 +52,19 @@ def demo_users_load(*, password: str) -> list[tuple[str, str]]:
         _user(
             "lezer.veluwe-noord",
             password,
-            memberships=[(m, Membership.Role.READER) for m in veluwe_noord.municipalities.all()],
+            memberships=[
+                (m, Membership.Role.READER) for m in veluwe_noord.municipalities.all()
+            ],
         )
-        accounts.append(("lezer.veluwe-noord", "driehoekslid Veluwe-Noord: alleen lezen"))
+        accounts.append(
+            ("lezer.veluwe-noord", "driehoekslid Veluwe-Noord: alleen lezen")
+        )
     stadskanaal = Organisation.objects.filter(cbs_code="GM0037").first()
     if stadskanaal is not None:
-        _user("raad.stadskanaal", password, memberships=[(stadskanaal, Membership.Role.COUNCIL)])
+        _user(
+            "raad.stadskanaal",
+            password,
+            memberships=[(stadskanaal, Membership.Role.COUNCIL)],
+        )
         accounts.append(("raad.stadskanaal", "raadslid Stadskanaal: alleen lezen"))
     return accounts

@@ -8,7 +8,6 @@ from ivp.access import visible_choices
 
 from .models import Agreement, Indicator, Measurement, Organisation, Plan, Priority
 
-
 _visible_plans = visible_choices(Plan)
 
 
@@ -30,7 +29,9 @@ class PlanFilterSet(django_filters.FilterSet):
         label=_("municipality"),
     )
     year = django_filters.NumberFilter(method="filter_year", label=_("year"))
-    q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", label=_("search"))
+    q = django_filters.CharFilter(
+        field_name="title", lookup_expr="icontains", label=_("search")
+    )
 
     class Meta:
         model = Plan
@@ -65,7 +66,9 @@ class AgreementFilterSet(django_filters.FilterSet):
         fields = ["plan", "priority", "owner", "q"]
 
     def filter_text(self, queryset, name, value):
-        return queryset.filter(Q(text__icontains=value) | Q(expected_result__icontains=value))
+        return queryset.filter(
+            Q(text__icontains=value) | Q(expected_result__icontains=value)
+        )
 
 
 class IndicatorFilterSet(django_filters.FilterSet):

@@ -20,7 +20,9 @@ from django.utils.translation import gettext as _
 
 from .models import Indicator, Measurement, Plan
 
-PERIOD = re.compile(r"^(?P<year>\d{4})(?:(?P<kind>JJ|KW|MM)(?P<number>\d{2}))?(?P<mark>\*)?$")
+PERIOD = re.compile(
+    r"^(?P<year>\d{4})(?:(?P<kind>JJ|KW|MM)(?P<number>\d{2}))?(?P<mark>\*)?$"
+)
 SUPPRESSED = {"", ".", "x", "-", "?"}
 MAX_BYTES = 20 * 1024 * 1024
 
@@ -44,8 +46,15 @@ def parse_period(text: str) -> tuple[int, str, int, bool]:
     """'2019JJ00' -> (2019, year, 0, False); '2021MM03*' -> (2021, month, 3, True)."""
     match = PERIOD.match(text.strip().replace(" ", ""))
     if not match:
-        raise OpenDataError(_("“%(period)s” is not a period like 2019JJ00 or 2021MM03.") % {"period": text})
-    year, kind, number = int(match["year"]), match["kind"] or "JJ", int(match["number"] or 0)
+        raise OpenDataError(
+            _("“%(period)s” is not a period like 2019JJ00 or 2021MM03.")
+            % {"period": text}
+        )
+    year, kind, number = (
+        int(match["year"]),
+        match["kind"] or "JJ",
+        int(match["number"] or 0),
+    )
     period_type = {
         "JJ": Measurement.PeriodType.YEAR,
         "KW": Measurement.PeriodType.QUARTER,
@@ -68,7 +77,9 @@ def read_rows(data: bytes) -> tuple[list[str], list[list[str]]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise OpenDataError(_("This is not a CSV file as CBS or the police publish it."))
+        raise OpenDataError(
+            _("This is not a CSV file as CBS or the police publish it.")
+        ) from None
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     rows = [row for row in rows if any(cell.strip() for cell in row)]
     if len(rows) < 2:
@@ -77,7 +88,11 @@ def read_rows(data: bytes) -> tuple[list[str], list[list[str]]]:
 
 
 def opendata_import(
-    *, plan: Plan, data: bytes, provisional_from: str | None = None, commit: bool = False
+    *,
+    plan: Plan,
+    data: bytes,
+    provisional_from: str | None = None,
+    commit: bool = False,
 ) -> OpenDataResult:
     headers, rows = read_rows(data)
     crime, region, period = (
@@ -87,11 +102,17 @@ def opendata_import(
     )
     if None in (crime, region, period):
         raise OpenDataError(
-            _("Columns SoortMisdrijf, RegioS and Perioden are needed; found: %(headers)s.")
+            _(
+                "Columns SoortMisdrijf, RegioS and Perioden are needed; found: %(headers)s."
+            )
             % {"headers": ", ".join(headers)}
         )
     value_index = next(
-        (i for i, h in enumerate(headers) if i not in (0, crime, region, period) and h.lower() != "id"),
+        (
+            i
+            for i, h in enumerate(headers)
+            if i not in (0, crime, region, period) and h.lower() != "id"
+        ),
         None,
     )
     if value_index is None:
@@ -99,11 +120,15 @@ def opendata_import(
     provisional_key = parse_period(provisional_from)[:3] if provisional_from else None
 
     indicators = list(
-        Indicator.objects.filter(plan=plan).exclude(source_code="").select_related("municipality")
+        Indicator.objects.filter(plan=plan)
+        .exclude(source_code="")
+        .select_related("municipality")
     )
     if not indicators:
         raise OpenDataError(
-            _("No indicator of this plan has a code in the source (e.g. the crime type 1.1.1).")
+            _(
+                "No indicator of this plan has a code in the source (e.g. the crime type 1.1.1)."
+            )
         )
     plan_codes = {m.cbs_code for m in plan.municipalities.all()}
     # (crime type, period) -> {GM code: value or None when suppressed}
@@ -125,7 +150,9 @@ def opendata_import(
             try:
                 value = Decimal(raw.replace(",", "."))
             except InvalidOperation:
-                raise OpenDataError(_("“%(value)s” is not a number.") % {"value": raw})
+                raise OpenDataError(
+                    _("“%(value)s” is not a number.") % {"value": raw}
+                ) from None
         period_key = key[:3]
         figures[(row[crime].strip(), period_key)][region_code] = value
         if key[3] or (provisional_key and period_key >= provisional_key):
@@ -133,12 +160,18 @@ def opendata_import(
 
     with transaction.atomic():
         for indicator in indicators:
-            wanted = {indicator.municipality.cbs_code} if indicator.municipality else plan_codes
+            wanted = (
+                {indicator.municipality.cbs_code}
+                if indicator.municipality
+                else plan_codes
+            )
             for (crime_type, period_key), by_region in sorted(figures.items()):
                 if crime_type != indicator.source_code:
                     continue
                 year, period_type, number = period_key
-                label = f"{indicator.name} {year}{'' if not number else f'-{number:02d}'}"
+                label = (
+                    f"{indicator.name} {year}{'' if not number else f'-{number:02d}'}"
+                )
                 values = [by_region.get(code) for code in wanted]
                 if any(v is None for v in values):
                     result.suppressed.append(label)  # a sum with a hole is no figure
@@ -148,7 +181,10 @@ def opendata_import(
                     year=year,
                     period_type=period_type,
                     period_number=number,
-                    defaults={"value": sum(values), "provisional": period_key in provisional_periods},
+                    defaults={
+                        "value": sum(values),
+                        "provisional": period_key in provisional_periods,
+                    },
                 )
                 if created:
                     result.created += 1

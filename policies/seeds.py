@@ -137,7 +137,9 @@ class _SeedLoader:
         try:
             org = Organisation.objects.get(name=name)
         except Organisation.DoesNotExist:
-            raise ValueError(f"organisation {name!r} is not listed in 'organisations'")
+            raise ValueError(
+                f"organisation {name!r} is not listed in 'organisations'"
+            ) from None
         self.organisations[name] = org
         return org
 
@@ -177,7 +179,9 @@ class _SeedLoader:
 
         priorities_by_title = {}
         for position, priority_data in enumerate(data.get("priorities", [])):
-            self._priority(plan, None, position, priority_data, meetings, priorities_by_title)
+            self._priority(
+                plan, None, position, priority_data, meetings, priorities_by_title
+            )
 
         for indicator_data in data.get("indicators", []):
             self._indicator(plan, indicator_data, priorities_by_title)
@@ -185,7 +189,9 @@ class _SeedLoader:
 
     def _meeting(self, plan: Plan, data: dict) -> Meeting:
         date = _date(data["date"])
-        meeting = Meeting.objects.filter(plans=plan, body=data["body"], date=date).first()
+        meeting = Meeting.objects.filter(
+            plans=plan, body=data["body"], date=date
+        ).first()
         meeting = meeting or Meeting(body=data["body"], date=date)
         meeting.title = data.get("title", "")
         meeting.preparation_deadline = _date(data.get("preparation_deadline"))
@@ -200,9 +206,11 @@ class _SeedLoader:
 
     def _priority(self, plan, parent, position, data, meetings, by_title) -> Priority:
         code = data.get("code", "")
-        lookup = {"plan": plan, "code": code} if code else {
-            "plan": plan, "code": "", "parent": parent, "title": data["title"]
-        }
+        lookup = (
+            {"plan": plan, "code": code}
+            if code
+            else {"plan": plan, "code": "", "parent": parent, "title": data["title"]}
+        )
         priority, _ = Priority.objects.update_or_create(
             **lookup,
             defaults={
@@ -277,7 +285,9 @@ class _SeedLoader:
         action.title = data["title"]
         action.description = data.get("description", "")
         action.item = data.get("item", "")
-        action.agreement = agreements[agreement_index] if agreement_index is not None else None
+        action.agreement = (
+            agreements[agreement_index] if agreement_index is not None else None
+        )
         action.owner_role = data.get("owner_role", "")
         action.internal_parties = data.get("internal_parties", "")
         action.parties_text = data.get("parties_text", "")
@@ -308,7 +318,9 @@ class _SeedLoader:
             plan=plan,
             name=data["name"],
             defaults={
-                "priority": priorities_by_title[priority_title] if priority_title else None,
+                "priority": priorities_by_title[priority_title]
+                if priority_title
+                else None,
                 "unit": data.get("unit", ""),
                 "source": data.get("source", Indicator.Source.OTHER),
                 "area": data.get("area", ""),

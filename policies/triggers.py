@@ -64,7 +64,9 @@ def install_triggers(using: str = "default", **kwargs) -> None:
         return
     statements = {"postgresql": POSTGRES, "sqlite": SQLITE}.get(connection.vendor)
     if statements is None:
-        raise NotImplementedError(f"No trigger for database vendor {connection.vendor!r}")
+        raise NotImplementedError(
+            f"No trigger for database vendor {connection.vendor!r}"
+        )
     with connection.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement)

@@ -49,7 +49,6 @@ MAX_PAGES = 400
 TIME_BUDGET_SECONDS = 60.0
 
 
-
 class ReportError(Exception):
     """A report cannot be made; the message says why, in the user's language."""
 
@@ -201,7 +200,11 @@ def _state_rows(state: PlanState) -> tuple[list[ActionRow], dict[str, list[Actio
     _check_size(actions, [a.description for a in actions])
     rows = _rows(actions)
     lists = {
-        name: [row for row, action in zip(rows, actions) if getattr(action, f"in_{name}")]
+        name: [
+            row
+            for row, action in zip(rows, actions, strict=True)
+            if getattr(action, f"in_{name}")
+        ]
         for name in LISTS
     }
     # Lists read by deadline, as on the dashboard.
@@ -269,7 +272,8 @@ def _status_overview(state: PlanState) -> dict:
         "status_chart": mark_safe(  # escaped by the chart module
             status_bar_svg(
                 state.counts,
-                title=_("Actions by status on %(date)s") % {"date": dutch_date(state.day)},
+                title=_("Actions by status on %(date)s")
+                % {"date": dutch_date(state.day)},
             )
         )
         if state.total
@@ -486,7 +490,9 @@ def annual_report_pdf(plan: Plan, *, year: int, today=None, language="nl") -> by
 # --- the meeting agenda -----------------------------------------------------------------
 
 
-def agenda_html(meeting: Meeting, *, user=None, today: dt.date | None = None, language="nl") -> str:
+def agenda_html(
+    meeting: Meeting, *, user=None, today: dt.date | None = None, language="nl"
+) -> str:
     """The agenda of a meeting (actions.agenda.Agenda, as the meeting page shows it),
     for the plans `user` may see (a meeting can serve plans of several municipalities)."""
     budget = Budget()

@@ -27,9 +27,9 @@ from django.utils import formats, timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from actions.agenda import Agenda, meeting_matrices
 from actions.exports import actions_dataset, dataset_response
 from actions.filtersets import ActionFilterSet
-from actions.agenda import Agenda, meeting_matrices
 from actions.history import history_entries
 from actions.lists import capped_lists
 from actions.models import CLOSED_STATUSES, Action, Meeting, Status
@@ -129,7 +129,9 @@ def home(request):
     prefix = "priorities__actions__"
     order = ("-end_year", "-start_year", "title", "pk")
     page = Paginator(
-        Plan.objects.visible_to(request.user).order_by(*order).values_list("pk", flat=True),
+        Plan.objects.visible_to(request.user)
+        .order_by(*order)
+        .values_list("pk", flat=True),
         PLANS_PER_PAGE,
     ).get_page(request.GET.get("page"))
     plans = (
@@ -221,11 +223,7 @@ def plan_dashboard(request, pk):
         with_latest_progress=True,
         latest_progress_on=on,
     )
-    rows = [
-        row
-        for row in state.priority_rows
-        if row.total or row.depth == 0
-    ]
+    rows = [row for row in state.priority_rows if row.total or row.depth == 0]
     for row in rows:
         row.bar = mark_safe(status_bar_svg(row.counts, title=str(row.priority)))
 
@@ -440,7 +438,9 @@ def organisation_detail(request, pk):
         Plan.municipalities.through.objects.filter(organisation=organisation)
         .values("plan_id")
         .union(
-            Plan.partners.through.objects.filter(organisation=organisation).values("plan_id"),
+            Plan.partners.through.objects.filter(organisation=organisation).values(
+                "plan_id"
+            ),
             owned.order_by().values("priority__plan"),
         )
     )
@@ -526,6 +526,7 @@ def organisation_detail(request, pk):
 
 
 # --- action --------------------------------------------------------------------------
+
 
 @dashboard_page
 def action_detail(request, pk):

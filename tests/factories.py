@@ -157,17 +157,25 @@ def dashboard_plan():
     PriorityFactory(plan=plan, parent=top, code="1.2", title="Woonoverlast")
     PriorityFactory(plan=plan, code="2", title="Ondermijning")
     for day in (dt.date(2021, 2, 11), dt.date(2021, 6, 17), dt.date(2021, 11, 4)):
-        meeting = MeetingFactory(date=day, preparation_deadline=day - dt.timedelta(days=14))
+        meeting = MeetingFactory(
+            date=day, preparation_deadline=day - dt.timedelta(days=14)
+        )
         meeting.plans.add(plan)
         meeting.municipalities.set(municipalities)
     indicator = IndicatorFactory(
-        plan=plan, name="Woninginbraken", baseline_value=100, baseline_year=2019, unit="aantal"
+        plan=plan,
+        name="Woninginbraken",
+        baseline_value=100,
+        baseline_year=2019,
+        unit="aantal",
     )
     Target.objects.create(indicator=indicator, kind="absolute", value=80, year=2021)
     MeasurementFactory(indicator=indicator, year=2020, value=95)
     MeasurementFactory(indicator=indicator, year=2021, value=88, provisional=True)
     reader = UserFactory()
-    Membership.objects.create(user=reader, organisation=municipalities[0], role="reader")
+    Membership.objects.create(
+        user=reader, organisation=municipalities[0], role="reader"
+    )
     return plan, reader
 
 
@@ -178,7 +186,13 @@ def dashboard_actions(plan, n):
     municipalities = list(plan.municipalities.order_by("pk"))
     police = plan.partners.first()
     meetings = list(plan.meetings.order_by("date"))
-    statuses = [Status.DONE, Status.ONGOING, Status.AT_RISK, Status.NOT_STARTED, Status.ONGOING]
+    statuses = [
+        Status.DONE,
+        Status.ONGOING,
+        Status.AT_RISK,
+        Status.NOT_STARTED,
+        Status.ONGOING,
+    ]
     start = Action.objects.count()
     actions = Action.objects.bulk_create(
         Action(
@@ -189,17 +203,23 @@ def dashboard_actions(plan, n):
             unplanned=i % 7 == 3,
             added_on=dt.date(2021, 1 + i % 12, 1) if i % 7 == 3 else None,
             # From the plan's document: in the plan from its start (or from being added).
-            in_plan_since=dt.date(2021, 1 + i % 12, 1) if i % 7 == 3 else dt.date(2021, 1, 1),
+            in_plan_since=dt.date(2021, 1 + i % 12, 1)
+            if i % 7 == 3
+            else dt.date(2021, 1, 1),
         )
         for i in range(n)
     )
     owners, meetings_through, partners, updates = [], [], [], []
     for i, action in enumerate(actions):
-        owners.append(Action.owners.through(action=action, organisation=municipalities[i % 2]))
+        owners.append(
+            Action.owners.through(action=action, organisation=municipalities[i % 2])
+        )
         if i % 5 == 0:
             owners.append(Action.owners.through(action=action, organisation=police))
         partners.append(Action.partners.through(action=action, organisation=police))
-        meetings_through.append(Action.meetings.through(action=action, meeting=meetings[i % 3]))
+        meetings_through.append(
+            Action.meetings.through(action=action, meeting=meetings[i % 3])
+        )
         for month in (2, 5):
             updates.append(
                 ProgressUpdate(

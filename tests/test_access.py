@@ -7,7 +7,14 @@ import pytest
 from django.urls import reverse
 
 from actions.models import Action, Meeting, ProgressUpdate
-from policies.models import Agreement, Indicator, Measurement, Membership, Plan, Priority
+from policies.models import (
+    Agreement,
+    Indicator,
+    Measurement,
+    Membership,
+    Plan,
+    Priority,
+)
 
 from .factories import (
     ActionFactory,
@@ -33,7 +40,9 @@ class World:
         self.epe = MunicipalityFactory(name="Epe", cbs_code="GM0232")
         self.hattem = MunicipalityFactory(name="Hattem", cbs_code="GM0244")
         self.police = PartnerFactory(name="Politie basisteam Veluwe-Noord")
-        self.shared = PlanFactory(title="Veluwe-Noord", municipalities=[self.epe, self.hattem])
+        self.shared = PlanFactory(
+            title="Veluwe-Noord", municipalities=[self.epe, self.hattem]
+        )
         self.shared.partners.add(self.police)
         self.epe_plan = PlanFactory(title="IVP Epe", municipalities=[self.epe])
         self.hattem_plan = PlanFactory(title="IVP Hattem", municipalities=[self.hattem])
@@ -57,7 +66,9 @@ class World:
             }
         # In the shared plan each municipality owns an action, each with progress.
         for scope, owner in [("shared-epe", self.epe), ("shared-hattem", self.hattem)]:
-            action = ActionFactory(priority=self.objects["shared"]["priority"], owners=[owner])
+            action = ActionFactory(
+                priority=self.objects["shared"]["priority"], owners=[owner]
+            )
             self.objects[scope] = {
                 "action": action,
                 "progressupdate": ProgressUpdateFactory(action=action),
@@ -106,7 +117,14 @@ CHANGES = {
 CASES = [
     (scope, model)
     for scope in ["shared", "epe", "hattem"]
-    for model in ["plan", "priority", "agreement", "indicator", "measurement", "meeting"]
+    for model in [
+        "plan",
+        "priority",
+        "agreement",
+        "indicator",
+        "measurement",
+        "meeting",
+    ]
 ] + [
     (scope, model)
     for scope in ["shared-epe", "shared-hattem", "epe", "hattem"]
@@ -148,7 +166,9 @@ def test_role_matrix_querysets_and_object_permissions(world, role):
         changes = scope in CHANGES[role]
         label = f"{role} {model_name} in {scope}"
         assert model.objects.visible_to(user).filter(pk=obj.pk).exists() == sees, label
-        assert user.has_perm(f"{obj._meta.app_label}.view_{model_name}", obj) == sees, label
+        assert user.has_perm(f"{obj._meta.app_label}.view_{model_name}", obj) == sees, (
+            label
+        )
         for verb in ("change", "delete"):
             assert user.has_perm(f"{obj._meta.app_label}.{verb}_{model_name}", obj) == (
                 changes
@@ -176,7 +196,9 @@ def test_role_matrix_through_the_admin(world, role, client):
             editable = 'name="_save"' in response.content.decode()
             assert editable == (scope in CHANGES[role]), label
         if scope not in CHANGES[role]:
-            response = client.post(change_url, {"title": "gewijzigd", "text": "gewijzigd"})
+            response = client.post(
+                change_url, {"title": "gewijzigd", "text": "gewijzigd"}
+            )
             assert response.status_code in (302, 403), label
             response = client.post(_admin_url(obj, "delete"), {"post": "yes"})
             assert response.status_code in (302, 403), label
@@ -186,7 +208,9 @@ def test_role_matrix_through_the_admin(world, role, client):
 def test_changelist_shows_only_visible_actions(world, client):
     client.force_login(world.users["oov.epe"])
     content = client.get(reverse("admin:actions_action_changelist")).content.decode()
-    visible = {world.objects[s]["action"].title for s in ["shared-epe", "shared-hattem", "epe"]}
+    visible = {
+        world.objects[s]["action"].title for s in ["shared-epe", "shared-hattem", "epe"]
+    }
     hidden = world.objects["hattem"]["action"].title
     assert all(title in content for title in visible)
     assert hidden not in content
@@ -197,9 +221,16 @@ def test_officer_cannot_add_action_to_another_municipalitys_plan(world, client):
     priority = world.objects["hattem"]["priority"]
     response = client.post(
         reverse("admin:actions_action_add"),
-        {"priority": priority.pk, "title": "Inbraak", "deadline_precision": "day",
-         "status": "not_started", "position": 0, "added_on_precision": "day",
-         "progress_updates-TOTAL_FORMS": 0, "progress_updates-INITIAL_FORMS": 0},
+        {
+            "priority": priority.pk,
+            "title": "Inbraak",
+            "deadline_precision": "day",
+            "status": "not_started",
+            "position": 0,
+            "added_on_precision": "day",
+            "progress_updates-TOTAL_FORMS": 0,
+            "progress_updates-INITIAL_FORMS": 0,
+        },
     )
     assert response.status_code == 200
     assert not Action.objects.filter(title="Inbraak").exists()
@@ -208,14 +239,23 @@ def test_officer_cannot_add_action_to_another_municipalitys_plan(world, client):
 def _add_action(client, priority, owners):
     return client.post(
         reverse("admin:actions_action_add"),
-        {"priority": priority.pk, "title": "Nieuwe actie", "owners": [o.pk for o in owners],
-         "deadline_precision": "day", "status": "not_started", "position": 0,
-         "added_on_precision": "day",
-         "progress_updates-TOTAL_FORMS": 0, "progress_updates-INITIAL_FORMS": 0},
+        {
+            "priority": priority.pk,
+            "title": "Nieuwe actie",
+            "owners": [o.pk for o in owners],
+            "deadline_precision": "day",
+            "status": "not_started",
+            "position": 0,
+            "added_on_precision": "day",
+            "progress_updates-TOTAL_FORMS": 0,
+            "progress_updates-INITIAL_FORMS": 0,
+        },
     )
 
 
-def test_officer_adds_actions_in_a_shared_plan_only_for_its_own_municipality(world, client):
+def test_officer_adds_actions_in_a_shared_plan_only_for_its_own_municipality(
+    world, client
+):
     client.force_login(world.users["oov.epe"])
     priority = world.objects["shared"]["priority"]
     response = _add_action(client, priority, [world.hattem])
@@ -236,10 +276,16 @@ def test_reader_cannot_add_anything(world, client):
 
 def test_officer_cannot_manage_memberships(world, client):
     client.force_login(world.users["oov.epe"])
-    assert client.get(reverse("admin:policies_membership_changelist")).status_code == 403
+    assert (
+        client.get(reverse("admin:policies_membership_changelist")).status_code == 403
+    )
     response = client.post(
         reverse("admin:policies_membership_add"),
-        {"user": world.users["oov.epe"].pk, "organisation": world.hattem.pk, "role": "officer"},
+        {
+            "user": world.users["oov.epe"].pk,
+            "organisation": world.hattem.pk,
+            "role": "officer",
+        },
     )
     assert response.status_code == 403
     assert not Membership.objects.filter(organisation=world.hattem).exists()

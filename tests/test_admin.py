@@ -64,10 +64,14 @@ def test_every_admin_page_loads_in_dutch(admin_client, one_of_everything):
         assert response.status_code == 200, changelist
         assert 'lang="nl"' in response.content.decode()
         add = reverse(f"admin:{opts.app_label}_{opts.model_name}_add")
-        expected = 403 if model is ReminderMail else 200  # a log: nobody writes it by hand
+        expected = (
+            403 if model is ReminderMail else 200
+        )  # a log: nobody writes it by hand
         assert admin_client.get(add).status_code == expected, add
         obj = model.objects.first()
-        change = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+        change = reverse(
+            f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]
+        )
         assert admin_client.get(change).status_code == 200, change
 
 
@@ -80,8 +84,12 @@ def test_admin_index_speaks_dutch(admin_client):
 
 def test_overdue_action_is_marked_in_the_changelist(admin_client):
     ActionFactory(title="Te late actie", deadline=dt.date(2021, 2, 11))
-    ActionFactory(title="Afgeronde actie", deadline=dt.date(2021, 2, 11), status=Status.DONE)
-    content = admin_client.get(reverse("admin:actions_action_changelist")).content.decode()
+    ActionFactory(
+        title="Afgeronde actie", deadline=dt.date(2021, 2, 11), status=Status.DONE
+    )
+    content = admin_client.get(
+        reverse("admin:actions_action_changelist")
+    ).content.decode()
     assert content.count('class="ivp-overdue"') == 1
     overdue_only = admin_client.get(
         reverse("admin:actions_action_changelist") + "?overdue=yes"
@@ -95,12 +103,17 @@ def _create_actions(count):
     plan = PlanFactory(municipalities=municipalities)
     priorities = [PriorityFactory(plan=plan) for _ in range(5)]
     actions = Action.objects.bulk_create(
-        Action(priority=priorities[i % 5], title=f"Actie {i}", deadline=dt.date(2021, 6, 17))
+        Action(
+            priority=priorities[i % 5],
+            title=f"Actie {i}",
+            deadline=dt.date(2021, 6, 17),
+        )
         for i in range(count)
     )
     through = Action.owners.through
     through.objects.bulk_create(
-        through(action=a, organisation=municipalities[i % 3]) for i, a in enumerate(actions)
+        through(action=a, organisation=municipalities[i % 3])
+        for i, a in enumerate(actions)
     )
 
 
@@ -132,7 +145,12 @@ def test_progress_update_in_admin_sets_author_and_status(admin_client):
     url = reverse("admin:actions_progressupdate_add")
     response = admin_client.post(
         url,
-        {"action": action.pk, "date": "1-3-2021", "status": "at_risk", "text": "Vertraagd"},
+        {
+            "action": action.pk,
+            "date": "1-3-2021",
+            "status": "at_risk",
+            "text": "Vertraagd",
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     action.refresh_from_db()

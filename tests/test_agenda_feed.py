@@ -7,9 +7,16 @@ import pytest
 from django.urls import reverse
 
 from actions.models import ReminderSettings
-
-from .factories import ActionFactory, MeetingFactory, MunicipalityFactory, PlanFactory, PriorityFactory, UserFactory
 from policies.models import Membership
+
+from .factories import (
+    ActionFactory,
+    MeetingFactory,
+    MunicipalityFactory,
+    PlanFactory,
+    PriorityFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -21,9 +28,18 @@ def epe_officer():
     shared = PlanFactory(title="Veluwe-Noord", municipalities=[epe, hattem])
     hattem_plan = PlanFactory(title="IVP Hattem", municipalities=[hattem])
     priority = PriorityFactory(plan=shared)
-    ActionFactory(priority=priority, owners=[epe], title="Damocles", deadline=dt.date(2021, 4, 15))
-    ActionFactory(priority=priority, owners=[hattem], title="Lessons learned", deadline=dt.date(2021, 4, 15))
-    meeting = MeetingFactory(date=dt.date(2021, 6, 17), preparation_deadline=dt.date(2021, 6, 3))
+    ActionFactory(
+        priority=priority, owners=[epe], title="Damocles", deadline=dt.date(2021, 4, 15)
+    )
+    ActionFactory(
+        priority=priority,
+        owners=[hattem],
+        title="Lessons learned",
+        deadline=dt.date(2021, 4, 15),
+    )
+    meeting = MeetingFactory(
+        date=dt.date(2021, 6, 17), preparation_deadline=dt.date(2021, 6, 3)
+    )
     meeting.plans.add(shared)
     secret = MeetingFactory(date=dt.date(2021, 7, 1))
     secret.plans.add(hattem_plan)
@@ -51,7 +67,9 @@ def test_feed_lists_own_deadlines_and_visible_meetings_only(epe_officer, client)
 
 
 def test_unknown_feed_secret_is_404(client):
-    assert client.get(reverse("actions:agenda-feed", args=["geheim"])).status_code == 404
+    assert (
+        client.get(reverse("actions:agenda-feed", args=["geheim"])).status_code == 404
+    )
 
 
 def test_resetting_the_feed_retires_the_old_address(epe_officer, client):
@@ -71,10 +89,14 @@ def test_user_chooses_the_reminder_frequency(epe_officer, client):
     client.force_login(epe_officer)
     page = client.get(reverse("actions:reminder-settings")).content.decode()
     assert "Hoe vaak wilt u deze mail ontvangen?" in page
-    response = client.post(reverse("actions:reminder-settings"), {"frequency": "weekly"})
+    response = client.post(
+        reverse("actions:reminder-settings"), {"frequency": "weekly"}
+    )
     assert response.status_code == 302
     assert ReminderSettings.objects.get(user=epe_officer).frequency == "weekly"
-    response = client.post(reverse("actions:reminder-settings"), {"frequency": "elk uur"})
+    response = client.post(
+        reverse("actions:reminder-settings"), {"frequency": "elk uur"}
+    )
     assert response.status_code == 200
     assert ReminderSettings.objects.get(user=epe_officer).frequency == "weekly"
 

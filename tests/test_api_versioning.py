@@ -134,7 +134,9 @@ def test_a_change_that_names_no_version_is_refused_with_428(officer_and_action):
     body = client.get(url).json()
     for response in [
         client.patch(url, {"title": "Zonder versie"}, format="json"),
-        client.put(url, {**body, "version": None, "title": "Zonder versie"}, format="json"),
+        client.put(
+            url, {**body, "version": None, "title": "Zonder versie"}, format="json"
+        ),
         client.patch(url, {"title": "Zonder versie"}, format="json", HTTP_IF_MATCH="*"),
     ]:
         assert response.status_code == 428
@@ -143,10 +145,15 @@ def test_a_change_that_names_no_version_is_refused_with_428(officer_and_action):
     assert Action.objects.get(pk=action.pk).title == "Cameratoezicht"
     # Not visible stays 404, not allowed stays 403: the version is asked for last.
     other = ActionFactory(title="Elders")
-    assert client.patch(f"/api/v1/actions/{other.pk}/", {}, format="json").status_code == 404
+    assert (
+        client.patch(f"/api/v1/actions/{other.pk}/", {}, format="json").status_code
+        == 404
+    )
 
 
-@pytest.mark.parametrize("resource", ["plans", "meetings", "indicators", "progress-updates"])
+@pytest.mark.parametrize(
+    "resource", ["plans", "meetings", "indicators", "progress-updates"]
+)
 def test_plans_meetings_indicators_and_progress_carry_a_version(
     officer_and_action, resource
 ):
@@ -171,6 +178,8 @@ def test_plans_meetings_indicators_and_progress_carry_a_version(
     response = client.patch(url, {field: "twee", "version": version}, format="json")
     assert response.status_code == 409
     assert "oov.epe heeft deze" in response.json()["detail"]
-    response = client.patch(url, {field: "twee"}, format="json", HTTP_IF_MATCH=f'"{version}"')
+    response = client.patch(
+        url, {field: "twee"}, format="json", HTTP_IF_MATCH=f'"{version}"'
+    )
     assert response.status_code == 412
     assert client.get(url).json()[field] == "een"

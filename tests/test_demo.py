@@ -84,9 +84,7 @@ def test_demo_progress_is_labelled_deterministic_and_loaded_once(seeds):
     for update in updates:
         plan = update.action.priority.plan
         assert plan.start_year <= update.date.year <= plan.end_year + 1
-    snapshot = sorted(
-        (u.action.title, u.date, u.status) for u in updates
-    )
+    snapshot = sorted((u.action.title, u.date, u.status) for u in updates)
     assert demo_progress_load() == 0
     assert ProgressUpdate.objects.count() == created
     # Dashboards need variety: done, running and late work all occur.

@@ -26,7 +26,9 @@ pytestmark = pytest.mark.django_db
 def epe_action():
     epe = MunicipalityFactory(name="Epe", cbs_code="GM0232")
     plan = PlanFactory(municipalities=[epe])
-    return ActionFactory(priority=PriorityFactory(plan=plan), owners=[epe], title="Pva cybercrime")
+    return ActionFactory(
+        priority=PriorityFactory(plan=plan), owners=[epe], title="Pva cybercrime"
+    )
 
 
 def _officer(username, organisation):
@@ -54,7 +56,9 @@ def _form_data(action, **changes):
     return data
 
 
-def test_two_stale_saves_one_succeeds_one_gets_a_clear_dutch_conflict(epe_action, client):
+def test_two_stale_saves_one_succeeds_one_gets_a_clear_dutch_conflict(
+    epe_action, client
+):
     epe = epe_action.owners.get()
     anna, bram = _officer("anna", epe), _officer("bram", epe)
     url = reverse("admin:actions_action_change", args=[epe_action.pk])
@@ -78,7 +82,9 @@ def test_two_stale_saves_one_succeeds_one_gets_a_clear_dutch_conflict(epe_action
 
     # Saving the re-shown form applies Bram's edit on top of Anna's.
     current = response.context["adminform"].form.data["version"]
-    response = client.post(url, {**bram_data, "title": epe_action.title, "version": current})
+    response = client.post(
+        url, {**bram_data, "title": epe_action.title, "version": current}
+    )
     assert response.status_code == 302
     epe_action.refresh_from_db()
     assert (epe_action.title, epe_action.description) == (
@@ -119,25 +125,41 @@ def test_history_records_who_changed_what(epe_action, client):
     assert ("title", "Pva cybercrime", "Nieuwe titel") in [
         (c.field, c.old, c.new) for c in delta.changes
     ]
-    history_page = client.get(reverse("admin:actions_action_history", args=[epe_action.pk]))
+    history_page = client.get(
+        reverse("admin:actions_action_history", args=[epe_action.pk])
+    )
     assert history_page.status_code == 200
     assert "anna" in history_page.content.decode()
 
 
 @pytest.mark.parametrize(
     "factory_name",
-    ["PlanFactory", "PriorityFactory", "AgreementFactory", "ActionFactory",
-     "ProgressUpdateFactory", "MeetingFactory", "IndicatorFactory", "MeasurementFactory"],
+    [
+        "PlanFactory",
+        "PriorityFactory",
+        "AgreementFactory",
+        "ActionFactory",
+        "ProgressUpdateFactory",
+        "MeetingFactory",
+        "IndicatorFactory",
+        "MeasurementFactory",
+    ],
 )
 def test_create_change_delete_are_all_in_the_history(factory_name):
     from . import factories
 
     obj = getattr(factories, factory_name)()
     model = type(obj)
-    field = {"PlanFactory": "title", "PriorityFactory": "title", "AgreementFactory": "text",
-             "ActionFactory": "title", "ProgressUpdateFactory": "text",
-             "MeetingFactory": "notes", "IndicatorFactory": "name",
-             "MeasurementFactory": "note"}[factory_name]
+    field = {
+        "PlanFactory": "title",
+        "PriorityFactory": "title",
+        "AgreementFactory": "text",
+        "ActionFactory": "title",
+        "ProgressUpdateFactory": "text",
+        "MeetingFactory": "notes",
+        "IndicatorFactory": "name",
+        "MeasurementFactory": "note",
+    }[factory_name]
     obj = model.objects.get(pk=obj.pk)
     setattr(obj, field, "gewijzigd")
     obj.save()
@@ -146,11 +168,16 @@ def test_create_change_delete_are_all_in_the_history(factory_name):
         obj.delete()
     elif factory_name != "MeasurementFactory":
         model.objects.filter(pk=pk).delete()
-    types = list(model.history.filter(**{model._meta.pk.attname: pk}).order_by(
-        "history_date").values_list("history_type", flat=True))
+    types = list(
+        model.history.filter(**{model._meta.pk.attname: pk})
+        .order_by("history_date")
+        .values_list("history_type", flat=True)
+    )
     expected = ["+", "~"] if factory_name == "MeasurementFactory" else ["+", "~", "-"]
-    assert types[: len(expected)] == expected if factory_name != "ProgressUpdateFactory" else (
-        types[0] == "+" and types[-1] == "-"
+    assert (
+        types[: len(expected)] == expected
+        if factory_name != "ProgressUpdateFactory"
+        else (types[0] == "+" and types[-1] == "-")
     )
 
 
@@ -161,10 +188,16 @@ def test_beheerder_can_revert_a_change(epe_action, client):
     epe_action.save()
     original = epe_action.history.earliest()
     client.force_login(admin)
-    url = reverse("admin:actions_action_simple_history", args=[epe_action.pk, original.history_id])
+    url = reverse(
+        "admin:actions_action_simple_history", args=[epe_action.pk, original.history_id]
+    )
     page = client.get(url)
     assert page.status_code == 200
-    data = _form_data(epe_action, title=original.title, version=Action.objects.get(pk=epe_action.pk).version)
+    data = _form_data(
+        epe_action,
+        title=original.title,
+        version=Action.objects.get(pk=epe_action.pk).version,
+    )
     assert client.post(url, data).status_code == 302
     assert Action.objects.get(pk=epe_action.pk).title == "Pva cybercrime"
 
@@ -239,7 +272,10 @@ def test_status_from_a_one_line_update_is_in_the_history_with_who(epe_action, cl
 def test_progress_recorded_outside_a_request_names_its_author(epe_action):
     dirk = UserFactory(username="dirk")
     ProgressUpdate.objects.create(
-        action=epe_action, date=dt.date(2021, 3, 1), status="at_risk", text="Vertraagd",
+        action=epe_action,
+        date=dt.date(2021, 3, 1),
+        status="at_risk",
+        text="Vertraagd",
         author=dirk,
     )
     latest = epe_action.history.latest()
@@ -253,14 +289,20 @@ def test_conflict_after_progress_says_who_changed_what_and_saving_again_keeps_it
     epe_action.budget = 2500
     epe_action.save()
     epe = epe_action.owners.get()
-    anna, bram, carla = _officer("anna", epe), _officer("bram", epe), _officer("carla", epe)
+    anna, bram, carla = (
+        _officer("anna", epe),
+        _officer("bram", epe),
+        _officer("carla", epe),
+    )
 
     client.force_login(anna)
     url, anna_page = _change_page(client, epe_action)
 
     client.force_login(bram)
     _, bram_page = _change_page(client, epe_action)
-    assert client.post(url, admin_post_data(bram_page, budget="3000")).status_code == 302
+    assert (
+        client.post(url, admin_post_data(bram_page, budget="3000")).status_code == 302
+    )
     client.force_login(carla)
     client.post(
         reverse("actions:quick-update", args=[epe_action.pk]),
@@ -342,7 +384,9 @@ def test_two_saves_of_a_plan_from_one_version_the_second_is_refused(client):
     _, bram_page = _change_page(client, plan)
 
     client.force_login(anna)
-    assert client.post(url, admin_post_data(page, title="IVP Epe 2021")).status_code == 302
+    assert (
+        client.post(url, admin_post_data(page, title="IVP Epe 2021")).status_code == 302
+    )
     client.force_login(bram)
     response = client.post(url, admin_post_data(bram_page, description="Toelichting"))
     assert response.status_code == 200
@@ -356,7 +400,8 @@ def test_two_saves_of_a_plan_from_one_version_the_second_is_refused(client):
 
 
 @pytest.mark.parametrize(
-    "factory_name", ["PlanFactory", "MeetingFactory", "IndicatorFactory", "ProgressUpdateFactory"]
+    "factory_name",
+    ["PlanFactory", "MeetingFactory", "IndicatorFactory", "ProgressUpdateFactory"],
 )
 def test_plans_meetings_indicators_and_progress_are_versioned(factory_name):
     from . import factories

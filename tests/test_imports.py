@@ -58,7 +58,9 @@ def test_veluwe_noord_table_imports_equal_to_the_seed(empty_veluwe_noord):
     assert preview.problems == []
     assert len(preview.creates) == 30
     assert not Action.objects.for_plan(plan).exists()  # a preview saves nothing
-    result = programme_import(plan=plan, data=data, filename="veluwe-noord-2021.xlsx", commit=True)
+    result = programme_import(
+        plan=plan, data=data, filename="veluwe-noord-2021.xlsx", commit=True
+    )
     assert result.saved
     assert list(plan.priorities.values_list("code", flat=True)) == list(
         seeded.priorities.values_list("code", flat=True)
@@ -78,7 +80,14 @@ def test_importing_the_same_file_twice_changes_nothing(empty_veluwe_noord):
 def _template_rows(deadline="17 juni 2021", owner="Epe"):
     return [
         ["Speerpunt", "Subspeerpunt", "Actie", "Trekker", "Deadline", "Status"],
-        ["1 Zorg en veiligheid", "1.1 Jeugd", "Evalueren overlastnetwerk.", owner, deadline, "loopt"],
+        [
+            "1 Zorg en veiligheid",
+            "1.1 Jeugd",
+            "Evalueren overlastnetwerk.",
+            owner,
+            deadline,
+            "loopt",
+        ],
         ["", "", "Pva woninginbraak opstellen.", "Politie, Epe", "Q3 2021", ""],
     ]
 
@@ -93,29 +102,46 @@ def epe_plan():
 
 
 def test_corrected_file_updates_in_place(epe_plan):
-    programme_import(plan=epe_plan, data=_xlsx(_template_rows()), filename="a.xlsx", commit=True)
+    programme_import(
+        plan=epe_plan, data=_xlsx(_template_rows()), filename="a.xlsx", commit=True
+    )
     action = Action.objects.get(title="Evalueren overlastnetwerk.")
     corrected = programme_import(
-        plan=epe_plan, data=_xlsx(_template_rows(deadline="15-4-2021")), filename="a.xlsx", commit=True
+        plan=epe_plan,
+        data=_xlsx(_template_rows(deadline="15-4-2021")),
+        filename="a.xlsx",
+        commit=True,
     )
     assert len(corrected.updates) == 1
-    assert corrected.updates[0][1]["deadline"] == (dt.date(2021, 6, 17), dt.date(2021, 4, 15))
+    assert corrected.updates[0][1]["deadline"] == (
+        dt.date(2021, 6, 17),
+        dt.date(2021, 4, 15),
+    )
     action.refresh_from_db()
     assert action.deadline == dt.date(2021, 4, 15)
     assert Action.objects.for_plan(epe_plan).count() == 2
     woninginbraak = Action.objects.get(title="Pva woninginbraak opstellen.")
     assert woninginbraak.deadline_display in ("3e kwartaal 2021", "Q3 2021")
-    assert sorted(o.name for o in woninginbraak.owners.all()) == ["Epe", "Politie basisteam Veluwe-Noord"]
+    assert sorted(o.name for o in woninginbraak.owners.all()) == [
+        "Epe",
+        "Politie basisteam Veluwe-Noord",
+    ]
 
 
 def test_unknown_owner_is_listed_and_can_be_created(epe_plan):
     rows = _template_rows(owner="Stichting Halt")
-    preview = programme_import(plan=epe_plan, data=_xlsx(rows), filename="a.xlsx", commit=True)
+    preview = programme_import(
+        plan=epe_plan, data=_xlsx(rows), filename="a.xlsx", commit=True
+    )
     assert not preview.saved
     assert preview.unmatched_names == {"Stichting Halt": [2]}
     assert not Action.objects.exists()
     created = programme_import(
-        plan=epe_plan, data=_xlsx(rows), filename="a.xlsx", commit=True, create_organisations=True
+        plan=epe_plan,
+        data=_xlsx(rows),
+        filename="a.xlsx",
+        commit=True,
+        create_organisations=True,
     )
     assert created.saved
     assert Organisation.objects.get(name="Stichting Halt").kind == "other"
@@ -127,14 +153,23 @@ def test_unknown_owner_is_listed_and_can_be_created(epe_plan):
         ([["Speerpunt", "Trekker"], ["1 Jeugd", "Epe"]], "Actie"),
         (_template_rows(deadline="31 juni 2021"), "niet bestaat"),
         (_template_rows()[:2] + [_template_rows()[1]], "staat al in rij 2"),
-        ([["Speerpunt", "Actie", "Status"], ["1 Jeugd", "Iets doen.", "half af"]], "geen status"),
+        (
+            [["Speerpunt", "Actie", "Status"], ["1 Jeugd", "Iets doen.", "half af"]],
+            "geen status",
+        ),
         ([["Actie"], ["Iets doen."]], "Speerpunt"),
     ],
 )
-def test_bad_rows_give_a_dutch_problem_with_row_and_column_and_save_nothing(epe_plan, rows, fragment):
-    preview = programme_import(plan=epe_plan, data=_xlsx(rows), filename="a.xlsx", commit=True)
+def test_bad_rows_give_a_dutch_problem_with_row_and_column_and_save_nothing(
+    epe_plan, rows, fragment
+):
+    preview = programme_import(
+        plan=epe_plan, data=_xlsx(rows), filename="a.xlsx", commit=True
+    )
     assert not preview.saved
-    assert any(fragment in str(p) for p in preview.problems), [str(p) for p in preview.problems]
+    assert any(fragment in str(p) for p in preview.problems), [
+        str(p) for p in preview.problems
+    ]
     assert not Action.objects.exists()
     assert not Priority.objects.filter(plan=epe_plan).exists()
 
@@ -148,20 +183,28 @@ def test_bad_rows_give_a_dutch_problem_with_row_and_column_and_save_nothing(epe_
         (b"x" * (MAX_IMPORT_BYTES + 1), "groot.csv", "hoogstens"),
     ],
 )
-def test_unreadable_files_are_refused_with_a_clear_message(epe_plan, data, filename, fragment):
+def test_unreadable_files_are_refused_with_a_clear_message(
+    epe_plan, data, filename, fragment
+):
     with pytest.raises(ImportError_) as exc:
         programme_import(plan=epe_plan, data=data, filename=filename, commit=True)
     assert fragment in str(exc.value)
 
 
 def test_csv_with_semicolons_as_excel_writes_it(epe_plan):
-    data = "Speerpunt;Actie;Trekker;Deadline\n1 Jeugd;Iets doen.;Epe;2021\n".encode("utf-8-sig")
-    preview = programme_import(plan=epe_plan, data=data, filename="plan.csv", commit=True)
+    data = "Speerpunt;Actie;Trekker;Deadline\n1 Jeugd;Iets doen.;Epe;2021\n".encode(
+        "utf-8-sig"
+    )
+    preview = programme_import(
+        plan=epe_plan, data=data, filename="plan.csv", commit=True
+    )
     assert preview.saved
     assert Action.objects.get().deadline == dt.date(2021, 12, 31)
 
 
-@pytest.mark.parametrize("slug", ["veluwe-noord-uvp-2021", "noordoostpolder-uvp-2020-2021"])
+@pytest.mark.parametrize(
+    "slug", ["veluwe-noord-uvp-2021", "noordoostpolder-uvp-2020-2021"]
+)
 @pytest.mark.parametrize("file_format", ["xlsx", "csv"])
 def test_export_then_import_into_a_new_plan_gives_the_same_plan(slug, file_format):
     from actions.demo import demo_progress_load
@@ -171,13 +214,19 @@ def test_export_then_import_into_a_new_plan_gives_the_same_plan(slug, file_forma
     demo_progress_load()
     seeded = Plan.objects.get(slug=slug)
     dataset = actions_dataset(Action.objects.for_plan(seeded))
-    data = dataset.export(file_format, **({"delimiter": ";"} if file_format == "csv" else {}))
+    data = dataset.export(
+        file_format, **({"delimiter": ";"} if file_format == "csv" else {})
+    )
     data = data.encode("utf-8") if isinstance(data, str) else data
     copy = PlanFactory(start_year=seeded.start_year, end_year=seeded.end_year)
     copy.municipalities.set(seeded.municipalities.all())
     copy.partners.set(seeded.partners.all())
-    result = programme_import(plan=copy, data=data, filename=f"plan.{file_format}", commit=True)
-    assert result.saved, [str(p) for p in result.problems] + list(result.unmatched_names)
+    result = programme_import(
+        plan=copy, data=data, filename=f"plan.{file_format}", commit=True
+    )
+    assert result.saved, [str(p) for p in result.problems] + list(
+        result.unmatched_names
+    )
 
     def shape(plan):
         return sorted(
@@ -208,10 +257,12 @@ def test_exported_cells_cannot_run_formulas(epe_plan):
     from .factories import ActionFactory, PriorityFactory
 
     priority = PriorityFactory(plan=epe_plan)
-    ActionFactory(priority=priority, title='=HYPERLINK("http://x")', description="@SUM(1)")
+    ActionFactory(
+        priority=priority, title='=HYPERLINK("http://x")', description="@SUM(1)"
+    )
     ActionFactory(priority=priority, title="+31 6", description="-2")
     rows = actions_dataset(Action.objects.for_plan(epe_plan)).dict
-    assert rows[0]["Actie"] == "'=HYPERLINK(\"http://x\")"
+    assert rows[0]["Actie"] == '\'=HYPERLINK("http://x")'
     assert rows[0]["Toelichting"] == "'@SUM(1)"
     assert (rows[1]["Actie"], rows[1]["Toelichting"]) == ("'+31 6", "'-2")
 
@@ -223,7 +274,9 @@ def test_noordoostpolder_tables_import_equal_to_the_seed():
     plan.municipalities.set(seeded.municipalities.all())
     data = (EXAMPLES / "noordoostpolder-2020-2021.xlsx").read_bytes()
     result = programme_import(plan=plan, data=data, filename="nop.xlsx", commit=True)
-    assert result.saved, [str(p) for p in result.problems] + list(result.unmatched_names)
+    assert result.saved, [str(p) for p in result.problems] + list(
+        result.unmatched_names
+    )
     assert len(result.creates) == 42
 
     def priorities(p):

@@ -9,7 +9,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_dutch_even_for_an_english_browser_until_the_user_chooses(client):
-    client.force_login(UserFactory(username="beheerder", is_staff=True, is_superuser=True))
+    client.force_login(
+        UserFactory(username="beheerder", is_staff=True, is_superuser=True)
+    )
     page = client.get(reverse("reports:home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert 'lang="nl"' in page.content.decode()
     assert "Mijn plannen" in page.content.decode()

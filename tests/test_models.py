@@ -40,7 +40,9 @@ def test_municipality_without_cbs_code_is_refused_by_the_database():
 
 def test_partner_with_cbs_code_is_refused_by_the_database():
     _integrity_error(
-        lambda: Organisation.objects.create(name="Politie", kind="police", cbs_code="GM0001")
+        lambda: Organisation.objects.create(
+            name="Politie", kind="police", cbs_code="GM0001"
+        )
     )
 
 
@@ -54,7 +56,9 @@ def test_malformed_cbs_code_gets_a_dutch_message():
 def test_plan_end_year_not_before_start_year():
     _integrity_error(lambda: PlanFactory(start_year=2024, end_year=2020))
     with pytest.raises(ValidationError, match="eindjaar"):
-        Plan(title="x", slug="x", kind="ivp", start_year=2024, end_year=2020).full_clean()
+        Plan(
+            title="x", slug="x", kind="ivp", start_year=2024, end_year=2020
+        ).full_clean()
 
 
 def test_priority_parent_must_be_in_the_same_plan_in_the_database():
@@ -115,15 +119,23 @@ def test_result_belongs_to_agreement_or_priority_not_both():
 
 def test_one_result_per_agreement_per_year():
     agreement = AgreementFactory()
-    Result.objects.create(agreement=agreement, year=2020, text="x", assessment="achieved")
-    _integrity_error(lambda: Result.objects.create(agreement=agreement, year=2020, text="y"))
+    Result.objects.create(
+        agreement=agreement, year=2020, text="x", assessment="achieved"
+    )
+    _integrity_error(
+        lambda: Result.objects.create(agreement=agreement, year=2020, text="y")
+    )
 
 
 def test_measurement_period_number_must_fit_its_type():
     indicator = IndicatorFactory()
     _integrity_error(
         lambda: Measurement.objects.create(
-            indicator=indicator, year=2021, period_type="quarter", period_number=5, value=1
+            indicator=indicator,
+            year=2021,
+            period_type="quarter",
+            period_number=5,
+            value=1,
         )
     )
     Measurement.objects.create(
@@ -131,7 +143,11 @@ def test_measurement_period_number_must_fit_its_type():
     )
     _integrity_error(
         lambda: Measurement.objects.create(
-            indicator=indicator, year=2021, period_type="month", period_number=3, value=2
+            indicator=indicator,
+            year=2021,
+            period_type="month",
+            period_number=3,
+            value=2,
         )
     )
 
@@ -139,7 +155,9 @@ def test_measurement_period_number_must_fit_its_type():
 def test_meeting_preparation_deadline_not_after_meeting():
     _integrity_error(
         lambda: Meeting.objects.create(
-            body="driehoek", date=dt.date(2021, 2, 11), preparation_deadline=dt.date(2021, 3, 1)
+            body="driehoek",
+            date=dt.date(2021, 2, 11),
+            preparation_deadline=dt.date(2021, 3, 1),
         )
     )
 
@@ -147,12 +165,16 @@ def test_meeting_preparation_deadline_not_after_meeting():
 def test_action_status_follows_the_latest_progress_update():
     action = ActionFactory()
     assert action.status == Status.NOT_STARTED
-    ProgressUpdateFactory(action=action, date=dt.date(2021, 3, 1), status=Status.ONGOING)
+    ProgressUpdateFactory(
+        action=action, date=dt.date(2021, 3, 1), status=Status.ONGOING
+    )
     ProgressUpdateFactory(
         action=action, date=dt.date(2021, 5, 1), status=Status.DONE, percentage=100
     )
     # An update entered later but dated earlier does not overrule the latest one.
-    ProgressUpdateFactory(action=action, date=dt.date(2021, 4, 1), status=Status.AT_RISK)
+    ProgressUpdateFactory(
+        action=action, date=dt.date(2021, 4, 1), status=Status.AT_RISK
+    )
     action.refresh_from_db()
     assert (action.status, action.percentage, action.last_update_on) == (
         Status.DONE,
@@ -163,8 +185,12 @@ def test_action_status_follows_the_latest_progress_update():
 
 def test_deleting_the_latest_update_restores_the_previous_status():
     action = ActionFactory()
-    ProgressUpdateFactory(action=action, date=dt.date(2021, 3, 1), status=Status.ONGOING)
-    latest = ProgressUpdateFactory(action=action, date=dt.date(2021, 5, 1), status=Status.DONE)
+    ProgressUpdateFactory(
+        action=action, date=dt.date(2021, 3, 1), status=Status.ONGOING
+    )
+    latest = ProgressUpdateFactory(
+        action=action, date=dt.date(2021, 5, 1), status=Status.DONE
+    )
     latest.delete()
     action.refresh_from_db()
     assert action.status == Status.ONGOING

@@ -26,16 +26,25 @@ class Rollback(Exception):
 def digest() -> str:
     """The generated content by natural values (primary keys differ between runs)."""
     rows = [
-        *Plan.objects.filter(slug__startswith=SLUG_PREFIX).order_by("slug").values_list(
-            "slug", "title", "parent__slug"
-        ),
+        *Plan.objects.filter(slug__startswith=SLUG_PREFIX)
+        .order_by("slug")
+        .values_list("slug", "title", "parent__slug"),
         *Action.objects.order_by("priority__plan__slug", "position").values_list(
-            "priority__plan__slug", "priority__code", "title", "deadline", "status", "percentage"
+            "priority__plan__slug",
+            "priority__code",
+            "title",
+            "deadline",
+            "status",
+            "percentage",
         ),
-        *ProgressUpdate.objects.order_by("action__priority__plan__slug", "action__position", "date", "status")
-        .values_list("action__priority__plan__slug", "action__position", "date", "status"),
-        *Measurement.objects.order_by("indicator__name", "year", "period_type", "period_number")
-        .values_list("indicator__name", "year", "period_number", "value"),
+        *ProgressUpdate.objects.order_by(
+            "action__priority__plan__slug", "action__position", "date", "status"
+        ).values_list(
+            "action__priority__plan__slug", "action__position", "date", "status"
+        ),
+        *Measurement.objects.order_by(
+            "indicator__name", "year", "period_type", "period_number"
+        ).values_list("indicator__name", "year", "period_number", "value"),
     ]
     return hashlib.sha256(repr(rows).encode()).hexdigest()
 
@@ -75,7 +84,9 @@ def test_rows_are_consistent():
     per_town = Organisation.objects.municipalities().annotate(n=Count("plans"))
     assert {town.n for town in per_town} == {10}
     # An action's status, percentage and date are those of its latest progress update.
-    latest = ProgressUpdate.objects.filter(action=OuterRef("pk")).order_by("-date", "-id")
+    latest = ProgressUpdate.objects.filter(action=OuterRef("pk")).order_by(
+        "-date", "-id"
+    )
     actions = Action.objects.annotate(
         latest_status=Subquery(latest.values("status")[:1]),
         latest_date=Subquery(latest.values("date")[:1]),
@@ -114,7 +125,9 @@ def test_a_generated_officer_sees_their_basisteam_and_nothing_else(client):
     assert response.status_code == 200
     shown = {row["plan"] for row in response.context["rows"]}
     assert shown == set(Plan.objects.filter(municipalities=town))
-    plan = Plan.objects.filter(municipalities=town, kind=Plan.Kind.PROGRAMME, start_year=2026).get()
+    plan = Plan.objects.filter(
+        municipalities=town, kind=Plan.Kind.PROGRAMME, start_year=2026
+    ).get()
     assert client.get(reverse("reports:plan", args=[plan.pk])).status_code == 200
     other = Plan.objects.exclude(municipalities=town).first()
     assert client.get(reverse("reports:plan", args=[other.pk])).status_code == 404
@@ -123,12 +136,24 @@ def test_a_generated_officer_sees_their_basisteam_and_nothing_else(client):
 def test_the_command_refuses_a_second_run_and_sqlite_without_asking():
     if connection.vendor != "postgresql":
         with pytest.raises(CommandError, match="PostgreSQL"):
-            call_command("generate_national_dataset", "--teams", "1", "--municipalities", "1")
+            call_command(
+                "generate_national_dataset", "--teams", "1", "--municipalities", "1"
+            )
     call_command(
-        "generate_national_dataset", "--teams", "1", "--municipalities", "2", "--allow-sqlite",
+        "generate_national_dataset",
+        "--teams",
+        "1",
+        "--municipalities",
+        "2",
+        "--allow-sqlite",
         stdout=open("/dev/null", "w"),
     )
     with pytest.raises(CommandError, match="al"):
         call_command(
-            "generate_national_dataset", "--teams", "1", "--municipalities", "2", "--allow-sqlite"
+            "generate_national_dataset",
+            "--teams",
+            "1",
+            "--municipalities",
+            "2",
+            "--allow-sqlite",
         )

@@ -81,7 +81,9 @@ def dashboard_figures(client, plan: Plan, period: Period) -> dict:
 
 def pdf_figures(plan: Plan, period: Period, labels: dict[str, str]) -> dict:
     if period.quarter:
-        content = pdf.quarterly_report_pdf(plan, year=period.year, quarter=period.quarter)
+        content = pdf.quarterly_report_pdf(
+            plan, year=period.year, quarter=period.quarter
+        )
     else:
         content = pdf.annual_report_pdf(plan, year=period.year)
     text = " ".join(pdf_pages(content))
@@ -94,7 +96,9 @@ def pdf_figures(plan: Plan, period: Period, labels: dict[str, str]) -> dict:
         assert match, (plan, period, label)
         figures[status] = int(match.group(1))
     figures["total"] = int(re.search(r"Totaal (\d+)", table).group(1))
-    figures["late"] = int(re.search(r"Te laat op \d{1,2} \w+ \d{4} (\d+)", table).group(1))
+    figures["late"] = int(
+        re.search(r"Te laat op \d{1,2} \w+ \d{4} (\d+)", table).group(1)
+    )
     next_label = str(period.next())
     figures["due_next"] = int(
         re.search(
@@ -106,7 +110,8 @@ def pdf_figures(plan: Plan, period: Period, labels: dict[str, str]) -> dict:
 
 def api_figures(client, plan: Plan, day: dt.date) -> dict:
     response = client.get(
-        "/api/v1/actions/", {"plan": plan.pk, "as_of": day.isoformat(), "page_size": 500}
+        "/api/v1/actions/",
+        {"plan": plan.pk, "as_of": day.isoformat(), "page_size": 500},
     )
     assert response.status_code == 200
     body = response.json()
@@ -183,9 +188,11 @@ def test_a_past_quarter_leaves_out_actions_entered_later(seeded):
     assert "Later ingevoerd" not in text
     # Today's state holds it.
     today = Period.containing(dt.date.today())
-    assert Action.objects.as_of(today.state_day(dt.date.today())).filter(
-        title="Later ingevoerd"
-    ).exists()
+    assert (
+        Action.objects.as_of(today.state_day(dt.date.today()))
+        .filter(title="Later ingevoerd")
+        .exists()
+    )
 
 
 def test_meeting_page_and_agenda_pdf_list_the_same_items_for_every_seed_meeting(seeded):

@@ -62,7 +62,9 @@ def test_pages_use_no_inline_script_and_the_nl_design_system_css(client):
     response = client.get("/")
     html = response.content.decode()
     assert "script-src 'self'" in response["Content-Security-Policy"]
-    assert "<script" not in html and " style=" not in html and " on" + "click" not in html
+    assert (
+        "<script" not in html and " style=" not in html and " on" + "click" not in html
+    )
     assert "/static/nlds/index.css" in html
     assert "/static/nlds/theme.css" in html
     assert 'href="#inhoud"' in html and 'id="inhoud"' in html  # the skip link's target
@@ -76,7 +78,12 @@ def test_many_plans_come_ten_at_a_time_newest_first_at_the_same_query_cost(clien
     with CaptureQueriesContext(connection) as one:
         client.get("/")
     older = [
-        PlanFactory(title=f"Uitvoeringsprogramma {year}", start_year=year, end_year=year, municipalities=towns)
+        PlanFactory(
+            title=f"Uitvoeringsprogramma {year}",
+            start_year=year,
+            end_year=year,
+            municipalities=towns,
+        )
         for year in range(2009, 2021)
     ]
     with CaptureQueriesContext(connection) as many:

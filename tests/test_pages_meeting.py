@@ -83,7 +83,7 @@ def test_matrix_counts_items_per_organisation_and_meeting_with_totals(client, ju
     assert names[2] == plan.partners.get().name
     for row in matrix["rows"]:
         organisation = row["organisation"]
-        for meeting_, n in zip(matrix["meetings"], row["cells"]):
+        for meeting_, n in zip(matrix["meetings"], row["cells"], strict=True):
             assert (
                 n
                 == Action.objects.filter(owners=organisation, meetings=meeting_).count()

@@ -9,11 +9,16 @@ from django.urls import reverse
 
 from actions.models import Action, ProgressUpdate
 from policies.demo import demo_users_load
-from policies.models import Plan
+from policies.models import Membership, Plan
 from policies.seeds import seeds_load
 
-from .factories import ActionFactory, MunicipalityFactory, PlanFactory, PriorityFactory, UserFactory
-from policies.models import Membership
+from .factories import (
+    ActionFactory,
+    MunicipalityFactory,
+    PlanFactory,
+    PriorityFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 JUNE_1 = dt.datetime(2021, 6, 1, 9, 0, tzinfo=zoneinfo.ZoneInfo("Europe/Amsterdam"))
@@ -29,8 +34,12 @@ def epe(client):
 
 
 def test_owner_sees_only_own_actions_that_need_attention(epe, client):
-    whatsapp = Action.objects.get(title__startswith="Het gebruik van (whatsapp) buurtpreventie")
-    whatsapp.progress_updates.create(date=dt.date(2021, 5, 1), status="ongoing", text="Gestart")
+    whatsapp = Action.objects.get(
+        title__startswith="Het gebruik van (whatsapp) buurtpreventie"
+    )
+    whatsapp.progress_updates.create(
+        date=dt.date(2021, 5, 1), status="ongoing", text="Gestart"
+    )
     with time_machine.travel(JUNE_1, tick=False):
         content = client.get(reverse("actions:my-actions")).content.decode()
     assert "Actualisatie en uitvoeren Bibob beleid" in content  # Epe, due 17 June
@@ -47,14 +56,17 @@ def test_owner_updates_three_actions_in_a_row(epe, client):
         page = client.get(reverse("actions:my-actions"))
         own = [row["action"] for row in page.context["rows"]][:3]
         assert len(own) == 3
-        for action, status in zip(own, ["ongoing", "done", "at_risk"]):
+        for action, status in zip(own, ["ongoing", "done", "at_risk"], strict=True):
             response = client.post(
                 reverse("actions:quick-update", args=[action.pk]),
-                {f"a{action.pk}-status": status, f"a{action.pk}-text": "Besproken in het WIV"},
+                {
+                    f"a{action.pk}-status": status,
+                    f"a{action.pk}-text": "Besproken in het WIV",
+                },
             )
             assert response.status_code == 302
             assert response.url.endswith(f"#actie-{action.pk}")
-    for action, status in zip(own, ["ongoing", "done", "at_risk"]):
+    for action, status in zip(own, ["ongoing", "done", "at_risk"], strict=True):
         action.refresh_from_db()
         assert action.status == status
         update = action.progress_updates.get()
@@ -63,7 +75,9 @@ def test_owner_updates_three_actions_in_a_row(epe, client):
 
 
 def test_empty_update_is_refused_with_a_message_and_nothing_saved(epe, client):
-    action = Action.objects.get(title__startswith="Actualisatie en uitvoeren Bibob beleid")
+    action = Action.objects.get(
+        title__startswith="Actualisatie en uitvoeren Bibob beleid"
+    )
     with time_machine.travel(JUNE_1, tick=False):
         response = client.post(
             reverse("actions:quick-update", args=[action.pk]),
@@ -75,7 +89,9 @@ def test_empty_update_is_refused_with_a_message_and_nothing_saved(epe, client):
 
 
 def test_updating_another_municipalitys_action_is_404(epe, client):
-    hattem_action = Action.objects.get(title__startswith="Implementeren lessons learned")
+    hattem_action = Action.objects.get(
+        title__startswith="Implementeren lessons learned"
+    )
     response = client.post(
         reverse("actions:quick-update", args=[hattem_action.pk]),
         {f"a{hattem_action.pk}-status": "done", f"a{hattem_action.pk}-text": "Klaar"},
@@ -96,7 +112,9 @@ def _owned(count):
 
 
 @pytest.mark.parametrize("count", [20, 100])
-def test_query_count_does_not_grow_with_the_number_of_actions(client, count, django_assert_max_num_queries):
+def test_query_count_does_not_grow_with_the_number_of_actions(
+    client, count, django_assert_max_num_queries
+):
     client.force_login(_owned(count))
     with time_machine.travel(JUNE_1, tick=False), django_assert_max_num_queries(12):
         response = client.get(reverse("actions:my-actions"))

@@ -51,9 +51,9 @@ def test_municipality_page_shows_its_plans_and_actions_but_not_invisible_ones(cl
         a.pk for a in own if a.status != "done"
     }
     # Each listed action shows its latest progress (May, not February).
-    assert {(a.latest_date, a.latest_text) for a in response.context["actions"]["actions"]} == {
-        (dt.date(2021, 5, 1), "Stand 5/2021")
-    }
+    assert {
+        (a.latest_date, a.latest_text) for a in response.context["actions"]["actions"]
+    } == {(dt.date(2021, 5, 1), "Stand 5/2021")}
     assert "Stand 5/2021" in html and "Stand 2/2021" not in html
 
 

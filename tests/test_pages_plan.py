@@ -69,9 +69,7 @@ def test_plan_dashboard_shows_counts_late_due_and_unplanned_for_the_quarter(
     assert response.context["due_now"]["actions"] == sorted(
         due_q2, key=lambda a: (a.deadline, a.priority.sort_key, a.id)
     )
-    assert {a.pk for a in response.context["late"]["actions"]} == {
-        a.pk for a in late
-    }
+    assert {a.pk for a in response.context["late"]["actions"]} == {a.pk for a in late}
     # Due next: what is still open on the state day (the end of the quarter).
     assert {a.pk for a in response.context["due_next"]["actions"]} == {
         a.pk

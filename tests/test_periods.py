@@ -30,6 +30,8 @@ def test_format_period_in_dutch():
     with translation.override("nl"):
         assert format_period(dt.date(2021, 2, 18), Precision.DAY) == "18 februari 2021"
         assert format_period(dt.date(2021, 2, 28), Precision.MONTH) == "februari 2021"
-        assert format_period(dt.date(2021, 9, 30), Precision.QUARTER) == "3e kwartaal 2021"
+        assert (
+            format_period(dt.date(2021, 9, 30), Precision.QUARTER) == "3e kwartaal 2021"
+        )
         assert format_period(dt.date(2021, 12, 31), Precision.YEAR) == "2021"
         assert format_period(None, Precision.DAY) == ""

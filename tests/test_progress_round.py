@@ -26,11 +26,15 @@ def june_meeting():
     return Meeting.objects.get(plans=plan, date=dt.date(2021, 6, 17))
 
 
-def test_coordinator_opens_the_round_and_sees_who_reported(june_meeting, client, mailoutbox):
+def test_coordinator_opens_the_round_and_sees_who_reported(
+    june_meeting, client, mailoutbox
+):
     secretary = UserFactory(username="secretaris", email="secretaris@example.org")
     june_meeting.plans.get().coordinators.add(secretary)
     Membership.objects.create(
-        user=secretary, organisation=june_meeting.plans.get().municipalities.first(), role="reader"
+        user=secretary,
+        organisation=june_meeting.plans.get().municipalities.first(),
+        role="reader",
     )
     client.force_login(secretary)
     url = reverse("actions:progress-round", args=[june_meeting.pk])
@@ -40,12 +44,17 @@ def test_coordinator_opens_the_round_and_sees_who_reported(june_meeting, client,
         assert client.post(url).status_code == 302  # a second click opens nothing new
     assert ProgressRound.objects.filter(meeting=june_meeting).count() == 1
     assert {m.to[0] for m in mailoutbox} == {
-        f"oov.{m.name.lower()}@example.org" for m in june_meeting.plans.get().municipalities.all()
+        f"oov.{m.name.lower()}@example.org"
+        for m in june_meeting.plans.get().municipalities.all()
     }
     assert all("3 juni 2021" in m.body for m in mailoutbox)
 
-    bibob = Action.objects.get(title__startswith="Actualisatie en uitvoeren Bibob beleid")
-    bibob.progress_updates.create(date=dt.date(2021, 5, 25), status="ongoing", text="Concept klaar")
+    bibob = Action.objects.get(
+        title__startswith="Actualisatie en uitvoeren Bibob beleid"
+    )
+    bibob.progress_updates.create(
+        date=dt.date(2021, 5, 25), status="ongoing", text="Concept klaar"
+    )
     with time_machine.travel(MAY_20 + dt.timedelta(days=6), tick=False):
         client.force_login(secretary)  # six days later the idle session has expired
         page = client.get(url)
@@ -55,7 +64,9 @@ def test_coordinator_opens_the_round_and_sees_who_reported(june_meeting, client,
     assert "1 van 5 punten zijn bijgewerkt" in page.content.decode()
 
 
-def test_an_owner_cannot_open_the_round_of_a_shared_plan(june_meeting, client, mailoutbox):
+def test_an_owner_cannot_open_the_round_of_a_shared_plan(
+    june_meeting, client, mailoutbox
+):
     epe = Membership.objects.get(organisation__name="Epe", role="officer").user
     client.force_login(epe)
     url = reverse("actions:progress-round", args=[june_meeting.pk])
@@ -66,6 +77,13 @@ def test_an_owner_cannot_open_the_round_of_a_shared_plan(june_meeting, client, m
 
 
 def test_round_of_an_invisible_meeting_is_404(june_meeting, client):
-    outsider = Membership.objects.get(organisation__name="Stadskanaal", role="officer").user
+    outsider = Membership.objects.get(
+        organisation__name="Stadskanaal", role="officer"
+    ).user
     client.force_login(outsider)
-    assert client.get(reverse("actions:progress-round", args=[june_meeting.pk])).status_code == 404
+    assert (
+        client.get(
+            reverse("actions:progress-round", args=[june_meeting.pk])
+        ).status_code
+        == 404
+    )

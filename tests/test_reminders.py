@@ -13,7 +13,13 @@ from policies.demo import demo_users_load
 from policies.models import Membership, Plan
 from policies.seeds import seeds_load
 
-from .factories import ActionFactory, MunicipalityFactory, PlanFactory, PriorityFactory, UserFactory
+from .factories import (
+    ActionFactory,
+    MunicipalityFactory,
+    PlanFactory,
+    PriorityFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 AMSTERDAM = zoneinfo.ZoneInfo("Europe/Amsterdam")
@@ -30,8 +36,12 @@ def _titles(message):
     return message.body
 
 
-def test_on_1_june_2021_each_owner_gets_the_17_june_agenda_once(veluwe_noord, mailoutbox):
-    with time_machine.travel(dt.datetime(2021, 6, 1, 7, 0, tzinfo=AMSTERDAM), tick=False):
+def test_on_1_june_2021_each_owner_gets_the_17_june_agenda_once(
+    veluwe_noord, mailoutbox
+):
+    with time_machine.travel(
+        dt.datetime(2021, 6, 1, 7, 0, tzinfo=AMSTERDAM), tick=False
+    ):
         call_command("send_reminders")
         call_command("send_reminders")  # cron ran twice: nothing is sent twice
     meeting = Meeting.objects.get(plans=veluwe_noord, date=dt.date(2021, 6, 17))
@@ -42,7 +52,9 @@ def test_on_1_june_2021_each_owner_gets_the_17_june_agenda_once(veluwe_noord, ma
     }
     for municipality in municipalities:
         message = by_recipient[f"oov.{municipality.name.lower()}@example.org"]
-        expected = set(meeting.actions.filter(owners=municipality).values_list("title", flat=True))
+        expected = set(
+            meeting.actions.filter(owners=municipality).values_list("title", flat=True)
+        )
         mentioned = {a.title for a in Action.objects.all() if a.title in message.body}
         assert mentioned == expected, municipality.name
         assert "3 juni 2021" in message.body  # the preparation deadline
@@ -51,7 +63,10 @@ def test_on_1_june_2021_each_owner_gets_the_17_june_agenda_once(veluwe_noord, ma
     hattem = by_recipient["oov.hattem@example.org"]
     assert "3 acties vragen uw aandacht" in hattem.subject
     assert "Actualisatie en uitvoeren Bibob beleid" not in hattem.body  # Epe's action
-    assert "Actualisatie en uitvoeren Bibob beleid" in by_recipient["oov.epe@example.org"].body
+    assert (
+        "Actualisatie en uitvoeren Bibob beleid"
+        in by_recipient["oov.epe@example.org"].body
+    )
 
 
 def test_opt_out_and_weekly_digest(veluwe_noord, mailoutbox):
@@ -79,7 +94,9 @@ def epe_world():
     Membership.objects.create(user=coordinator, organisation=epe, role="reader")
     plan.coordinators.add(coordinator)
     priority = PriorityFactory(plan=plan)
-    action = ActionFactory(priority=priority, owners=[epe], deadline=dt.date(2021, 9, 9), title="Damocles")
+    action = ActionFactory(
+        priority=priority, owners=[epe], deadline=dt.date(2021, 9, 9), title="Damocles"
+    )
     return action, officer, other, coordinator
 
 
@@ -93,7 +110,9 @@ def epe_world():
         (dt.date(2021, 9, 17), "Te laat"),
     ],
 )
-def test_due_and_overdue_reminders_reach_only_the_owner(epe_world, mailoutbox, today, reason_text):
+def test_due_and_overdue_reminders_reach_only_the_owner(
+    epe_world, mailoutbox, today, reason_text
+):
     action, officer, other, coordinator = epe_world
     reminders_send(today=today)
     assert [m.to for m in mailoutbox] == [["oov.epe@example.org"]]
@@ -101,13 +120,17 @@ def test_due_and_overdue_reminders_reach_only_the_owner(epe_world, mailoutbox, t
     assert "Damocles" in mailoutbox[0].body
 
 
-@pytest.mark.parametrize("today", [dt.date(2021, 8, 27), dt.date(2021, 9, 11), dt.date(2021, 9, 9)])
+@pytest.mark.parametrize(
+    "today", [dt.date(2021, 8, 27), dt.date(2021, 9, 11), dt.date(2021, 9, 9)]
+)
 def test_no_reminder_on_other_days(epe_world, mailoutbox, today):
     reminders_send(today=today)
     assert mailoutbox == []
 
 
-def test_escalation_to_the_coordinator_when_the_owner_does_not_react(epe_world, mailoutbox):
+def test_escalation_to_the_coordinator_when_the_owner_does_not_react(
+    epe_world, mailoutbox
+):
     action, officer, other, coordinator = epe_world
     reminders_send(today=dt.date(2021, 9, 23))
     escalation = [m for m in mailoutbox if m.to == ["secretaris@example.org"]]
@@ -118,14 +141,18 @@ def test_escalation_to_the_coordinator_when_the_owner_does_not_react(epe_world, 
 
 def test_no_escalation_when_the_owner_reported_progress(epe_world, mailoutbox):
     action, *_ = epe_world
-    action.progress_updates.create(date=dt.date(2021, 9, 12), status="at_risk", text="Vertraagd")
+    action.progress_updates.create(
+        date=dt.date(2021, 9, 12), status="at_risk", text="Vertraagd"
+    )
     reminders_send(today=dt.date(2021, 9, 23))
     assert not [m for m in mailoutbox if m.to == ["secretaris@example.org"]]
 
 
 def test_done_actions_are_not_chased(epe_world, mailoutbox):
     action, *_ = epe_world
-    action.progress_updates.create(date=dt.date(2021, 8, 1), status="done", text="Klaar")
+    action.progress_updates.create(
+        date=dt.date(2021, 8, 1), status="done", text="Klaar"
+    )
     reminders_send(today=dt.date(2021, 8, 26))
     assert mailoutbox == []
 
@@ -135,7 +162,9 @@ def test_stale_actions_are_reported(epe_world, mailoutbox, settings):
     settings.REMINDER_STALE_DAYS = 30
     action.deadline = None
     action.save()
-    action.progress_updates.create(date=dt.date(2021, 3, 1), status="ongoing", text="Gestart")
+    action.progress_updates.create(
+        date=dt.date(2021, 3, 1), status="ongoing", text="Gestart"
+    )
     reminders_send(today=dt.date(2021, 3, 31))
     assert len(mailoutbox) == 1
     assert "Lang niet bijgewerkt" in mailoutbox[0].body
@@ -154,14 +183,18 @@ def test_collecting_costs_the_same_queries_for_5_and_50_due_actions():
     officers = []
     for municipality in plan.municipalities.all():
         officer = UserFactory()
-        Membership.objects.create(user=officer, organisation=municipality, role="officer")
+        Membership.objects.create(
+            user=officer, organisation=municipality, role="officer"
+        )
         officers.append(officer)
     day = dt.date(2021, 6, 1)
     due = dt.date(2021, 6, 15)  # in 14 days
 
     def add(n):
         for i in range(n):
-            action = ActionFactory(priority=plan.priorities.first(), deadline=due, title=f"Te doen {i}")
+            action = ActionFactory(
+                priority=plan.priorities.first(), deadline=due, title=f"Te doen {i}"
+            )
             action.owners.set([plan.municipalities.all()[i % 2]])
 
     add(5)

@@ -43,7 +43,10 @@ def test_repeated_failures_lock_the_account_out_and_are_logged(officer, client, 
     assert "_auth_user_id" not in client.session
     messages = [r.getMessage() for r in caplog.records]
     assert any("login failure user=oov.epe" in m for m in messages)
-    assert any(r.name == "axes.handlers.database" or r.name.startswith("axes") for r in caplog.records)
+    assert any(
+        r.name == "axes.handlers.database" or r.name.startswith("axes")
+        for r in caplog.records
+    )
 
 
 def test_successful_login_is_logged(officer, client, caplog):
@@ -56,8 +59,12 @@ def test_successful_login_is_logged(officer, client, caplog):
 def test_refused_authorisation_is_logged(officer, client, caplog):
     caplog.set_level(logging.INFO, logger="ivp.security")
     client.force_login(officer)  # staff without any membership
-    assert client.get(reverse("admin:policies_membership_changelist")).status_code == 403
-    assert any("authorisation refused user=oov.epe" in r.getMessage() for r in caplog.records)
+    assert (
+        client.get(reverse("admin:policies_membership_changelist")).status_code == 403
+    )
+    assert any(
+        "authorisation refused user=oov.epe" in r.getMessage() for r in caplog.records
+    )
 
 
 def test_session_expires_after_30_idle_minutes_and_is_written_at_most_once_a_minute(
@@ -69,10 +76,14 @@ def test_session_expires_after_30_idle_minutes_and_is_written_at_most_once_a_min
     def session_writes():
         with CaptureQueriesContext(connection) as queries:
             response = client.get("/")
-        writes = [q for q in queries if q["sql"].startswith("UPDATE") and "django_session" in q["sql"]]
+        writes = [
+            q
+            for q in queries
+            if q["sql"].startswith("UPDATE") and "django_session" in q["sql"]
+        ]
         return response.status_code, len(writes)
 
-    start = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)
+    start = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
     with time_machine.travel(start, tick=False) as clock:
         client.force_login(officer)
         assert session_writes() == (200, 0)  # just logged in: nothing to refresh

@@ -6,7 +6,14 @@ from decimal import Decimal
 import pytest
 
 from actions.models import Action, Meeting, Status
-from policies.models import Agreement, Indicator, Measurement, Organisation, Plan, Priority
+from policies.models import (
+    Agreement,
+    Indicator,
+    Measurement,
+    Organisation,
+    Plan,
+    Priority,
+)
 from policies.seeds import seeds_load
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +31,16 @@ def _names(queryset):
 def test_loading_twice_changes_nothing(seeds):
     counts = {
         model: model.objects.count()
-        for model in (Organisation, Plan, Priority, Agreement, Action, Meeting, Indicator, Measurement)
+        for model in (
+            Organisation,
+            Plan,
+            Priority,
+            Agreement,
+            Action,
+            Meeting,
+            Indicator,
+            Measurement,
+        )
     }
     seeds_load()
     assert {model: model.objects.count() for model in counts} == counts
@@ -32,7 +48,9 @@ def test_loading_twice_changes_nothing(seeds):
 
 def test_loading_again_keeps_recorded_progress(seeds):
     action = Action.objects.get(title="Het DOR nieuw leven inblazen.")
-    action.progress_updates.create(date=dt.date(2021, 2, 1), status=Status.DONE, text="Klaar")
+    action.progress_updates.create(
+        date=dt.date(2021, 2, 1), status=Status.DONE, text="Klaar"
+    )
     seeds_load()
     action.refresh_from_db()
     assert action.status == Status.DONE
@@ -40,7 +58,9 @@ def test_loading_again_keeps_recorded_progress(seeds):
 
 
 def test_kampen_steenwijkerland_zwartewaterland_staphorst_2017(seeds):
-    plan = Plan.objects.get(slug="kampen-steenwijkerland-zwartewaterland-staphorst-2017")
+    plan = Plan.objects.get(
+        slug="kampen-steenwijkerland-zwartewaterland-staphorst-2017"
+    )
     assert _names(plan.municipalities.all()) == [
         "Kampen",
         "Staphorst",
@@ -68,8 +88,12 @@ def test_veiligheidsnetwerk_oost_nederland_2016(seeds):
     plan = Plan.objects.get(kind=Plan.Kind.REGIONAL)
     assert (plan.start_year, plan.end_year) == (2015, 2018)
     assert "79 gemeenten" in plan.description
-    woninginbraak = Indicator.objects.get(plan=plan, name="Aantal misdrijven woninginbraak")
-    values = {m.year: (m.value, m.provisional) for m in woninginbraak.measurements.all()}
+    woninginbraak = Indicator.objects.get(
+        plan=plan, name="Aantal misdrijven woninginbraak"
+    )
+    values = {
+        m.year: (m.value, m.provisional) for m in woninginbraak.measurements.all()
+    }
     assert values == {
         2012: (Decimal("15642"), False),
         2013: (Decimal("14921"), False),
@@ -84,7 +108,9 @@ def test_veiligheidsnetwerk_oost_nederland_2016(seeds):
         2018,
         2013,
     )
-    slachtofferschap = Indicator.objects.get(plan=plan, name__startswith="Kans op slachtofferschap")
+    slachtofferschap = Indicator.objects.get(
+        plan=plan, name__startswith="Kans op slachtofferschap"
+    )
     assert slachtofferschap.baseline_value == Decimal("9")
     assert slachtofferschap.baseline_year is None
     assert slachtofferschap.targets.get().value == Decimal("8")
@@ -124,7 +150,10 @@ def test_veluwe_noord_2021(seeds):
         (dt.date(2021, 12, 16), dt.date(2021, 12, 2)),
     ]
     woninginbraak = actions.get(title__startswith="Pva woninginbraken")
-    assert _names(woninginbraak.owners.all()) == ["Epe", "Politie basisteam Veluwe-Noord"]
+    assert _names(woninginbraak.owners.all()) == [
+        "Epe",
+        "Politie basisteam Veluwe-Noord",
+    ]
     assert woninginbraak.deadline == dt.date(2021, 2, 18)
     wvggz = actions.get(deadline_text="Hatterm 18 februari")
     assert _names(wvggz.owners.all()) == ["Hattem"]
@@ -175,7 +204,10 @@ def test_stadskanaal_ivp_2020_2024(seeds):
     assert dor.planning_display == "2020"
     assert _names(dor.owners.all()) == ["Politie", "Stadskanaal"]
     escalatie = agreements.get(text__startswith="We ontwikkelen een escalatiemodel")
-    assert (escalatie.planning, escalatie.planning_text) == (dt.date(2021, 12, 31), "2020/2021")
+    assert (escalatie.planning, escalatie.planning_text) == (
+        dt.date(2021, 12, 31),
+        "2020/2021",
+    )
     assert "Ondernijning" in plan.regional_priorities.splitlines()
     assert plan.national_priorities
     assert plan.local_priorities

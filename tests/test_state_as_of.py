@@ -106,7 +106,9 @@ def test_quarter_deadline_saved_through_the_model_is_its_quarters_last_day():
 
 def test_as_of_gives_the_status_reported_by_that_day_and_leaves_out_later_actions():
     action = ActionFactory(status=Status.NOT_STARTED, deadline=dt.date(2021, 5, 1))
-    ProgressUpdateFactory(action=action, date=dt.date(2021, 3, 1), status=Status.ONGOING)
+    ProgressUpdateFactory(
+        action=action, date=dt.date(2021, 3, 1), status=Status.ONGOING
+    )
     ProgressUpdateFactory(action=action, date=dt.date(2021, 9, 1), status=Status.DONE)
     never_reported = ActionFactory(
         priority=action.priority, status=Status.CONTINUOUS, deadline=None
@@ -146,7 +148,9 @@ def test_every_status_has_a_column_and_each_priority_row_adds_up(client):
         assert f">{str(status.label).capitalize()}</th>" in html, status
     for row in response.context["priority_rows"]:
         assert sum(n for _, n in row.status_counts) == row.total
-    second = next(r for r in response.context["priority_rows"] if r.priority.code == "2")
+    second = next(
+        r for r in response.context["priority_rows"] if r.priority.code == "2"
+    )
     assert dict(second.status_counts)[Status.CONTINUOUS] == 1
     assert dict(second.status_counts)[Status.CANCELLED] == 1
     # A legend says in words what each colour is.

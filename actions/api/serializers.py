@@ -6,9 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ivp.periods import Precision, parse_period
-
 from actions.models import Action, Meeting, ProgressUpdate
+from ivp.periods import Precision, parse_period
 from policies.api.base import ScopedModelSerializer, version_field
 from policies.api.serializers import OrganisationBriefSerializer, PlanBriefSerializer
 
@@ -61,9 +60,7 @@ class PeriodDateField(serializers.DateField):
 
 class ActionSerializer(ScopedModelSerializer):
     version = version_field()
-    deadline = PeriodDateField(
-        label=_("deadline"), required=False, allow_null=True
-    )
+    deadline = PeriodDateField(label=_("deadline"), required=False, allow_null=True)
     plan = PlanBriefSerializer(source="priority.plan", read_only=True)
     owner_organisations = OrganisationBriefSerializer(
         source="owners", many=True, read_only=True

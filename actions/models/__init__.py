@@ -1,8 +1,8 @@
 """Who does what by when: actions, progress, meetings, and the reminders about them."""
 
 from .actions import Action, ActionQuerySet, Meeting, ProgressUpdate
-from .status import CLOSED_STATUSES, Status
 from .reminders import ProgressRound, ReminderItem, ReminderMail, ReminderSettings
+from .status import CLOSED_STATUSES, Status
 
 __all__ = [
     "CLOSED_STATUSES",

@@ -21,18 +21,14 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-
 from simple_history.models import HistoricalRecords
-
-from policies.models import Plan
 
 from ivp.access import ScopedQuerySet, is_beheerder, managed_plans, owned_actions
 from ivp.periods import Precision, end_of_precision, format_period
 from ivp.versioning import VersionedModel
+from policies.models import Plan
 
 from .status import CLOSED_STATUSES, Status
-
-
 
 
 class MeetingQuerySet(ScopedQuerySet, models.QuerySet):
@@ -254,7 +250,10 @@ class Action(VersionedModel):
     title = models.CharField(_("title"), max_length=500)
     description = models.TextField(_("description"), blank=True)
     item = models.CharField(
-        _("item"), max_length=300, blank=True, help_text=_("The item/actiepunt heading.")
+        _("item"),
+        max_length=300,
+        blank=True,
+        help_text=_("The item/actiepunt heading."),
     )
     owners = models.ManyToManyField(
         "policies.Organisation",
@@ -279,7 +278,10 @@ class Action(VersionedModel):
     )
     parties_text = models.TextField(_("parties as written"), blank=True)
     portfolio_holder = models.CharField(
-        _("portfolio holder"), max_length=200, blank=True, help_text=_("E.g. Burgemeester.")
+        _("portfolio holder"),
+        max_length=200,
+        blank=True,
+        help_text=_("E.g. Burgemeester."),
     )
     budget = models.DecimalField(
         _("budget (EUR)"), max_digits=12, decimal_places=2, null=True, blank=True
@@ -297,7 +299,9 @@ class Action(VersionedModel):
         choices=Precision.choices,
         default=Precision.DAY,
     )
-    deadline_text = models.CharField(_("deadline as written"), max_length=300, blank=True)
+    deadline_text = models.CharField(
+        _("deadline as written"), max_length=300, blank=True
+    )
     meetings = models.ManyToManyField(
         Meeting,
         verbose_name=_("reported at"),
@@ -312,7 +316,9 @@ class Action(VersionedModel):
     )
     last_update_on = models.DateField(_("last progress update"), null=True, blank=True)
     unplanned = models.BooleanField(
-        _("unplanned"), default=False, help_text=_("Added during the year (onvoorzien).")
+        _("unplanned"),
+        default=False,
+        help_text=_("Added during the year (onvoorzien)."),
     )
     added_on = models.DateField(_("added on"), null=True, blank=True)
     added_on_precision = models.CharField(
@@ -333,7 +339,9 @@ class Action(VersionedModel):
         ),
     )
     note = models.TextField(
-        _("note"), blank=True, help_text=_("Remarks, e.g. where the source contradicts itself.")
+        _("note"),
+        blank=True,
+        help_text=_("Remarks, e.g. where the source contradicts itself."),
     )
     position = models.PositiveIntegerField(_("position"), default=0)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -346,7 +354,9 @@ class Action(VersionedModel):
         verbose_name = _("action")
         verbose_name_plural = _("actions")
         ordering = ["priority__plan", "priority__sort_key", "position", "id"]
-        indexes = [models.Index(fields=["status", "deadline"], name="action_status_deadline")]
+        indexes = [
+            models.Index(fields=["status", "deadline"], name="action_status_deadline")
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(percentage__isnull=True) | Q(percentage__lte=100),
@@ -366,8 +376,10 @@ class Action(VersionedModel):
         return self.title if len(self.title) <= 80 else self.title[:79] + "…"
 
     def clean(self):
-        if self.agreement_id and self.priority_id and (
-            self.agreement.priority_id != self.priority_id
+        if (
+            self.agreement_id
+            and self.priority_id
+            and (self.agreement.priority_id != self.priority_id)
         ):
             raise ValidationError(
                 {"agreement": _("The agreement must belong to the same priority.")}
@@ -478,7 +490,9 @@ class ProgressUpdate(VersionedModel):
         # "The latest update of an action" (the pages' latest-progress subqueries, the
         # status refresh) reads one index entry instead of sorting the action's updates.
         indexes = [
-            models.Index(fields=["action", "-date", "-id"], name="progressupdate_latest"),
+            models.Index(
+                fields=["action", "-date", "-id"], name="progressupdate_latest"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

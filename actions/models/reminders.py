@@ -61,7 +61,9 @@ class ReminderMail(models.Model):
             models.UniqueConstraint(
                 fields=["user", "date"],
                 name="remindermail_one_per_user_per_day",
-                violation_error_message=_("This user already got a reminder mail that day."),
+                violation_error_message=_(
+                    "This user already got a reminder mail that day."
+                ),
             ),
         ]
 
@@ -82,7 +84,10 @@ class ReminderItem(models.Model):
         ESCALATION = "escalation", _("overdue without reaction from the owner")
 
     mail = models.ForeignKey(
-        ReminderMail, verbose_name=_("mail"), related_name="items", on_delete=models.CASCADE
+        ReminderMail,
+        verbose_name=_("mail"),
+        related_name="items",
+        on_delete=models.CASCADE,
     )
     action = models.ForeignKey(
         "actions.Action",

@@ -3,7 +3,6 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-
 from simple_history.models import HistoricalRecords
 
 from ivp.access import ScopedQuerySet
@@ -51,10 +50,15 @@ class Indicator(VersionedModel):
         blank=True,
     )
     name = models.CharField(_("name"), max_length=200)
-    unit = models.CharField(_("unit"), max_length=50, blank=True, help_text=_("E.g. aantal or %."))
+    unit = models.CharField(
+        _("unit"), max_length=50, blank=True, help_text=_("E.g. aantal or %.")
+    )
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
     area = models.CharField(
-        _("area"), max_length=200, blank=True, help_text=_("The area the figures cover.")
+        _("area"),
+        max_length=200,
+        blank=True,
+        help_text=_("The area the figures cover."),
     )
     municipality = models.ForeignKey(
         "policies.Organisation",
@@ -77,7 +81,9 @@ class Indicator(VersionedModel):
             "(diefstal/inbraak woning), so figures can be read in automatically."
         ),
     )
-    direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices)
+    direction = models.CharField(
+        _("direction"), max_length=10, choices=Direction.choices
+    )
     baseline_value = models.DecimalField(
         _("baseline"), max_digits=14, decimal_places=4, null=True, blank=True
     )
@@ -101,7 +107,9 @@ class Indicator(VersionedModel):
             models.UniqueConstraint(
                 fields=["plan", "name"],
                 name="indicator_name_unique_per_plan",
-                violation_error_message=_("This plan already has an indicator with this name."),
+                violation_error_message=_(
+                    "This plan already has an indicator with this name."
+                ),
             ),
         ]
 
@@ -145,7 +153,10 @@ class Target(models.Model):
         RELATIVE = "relative", _("change in percent from the reference year")
 
     indicator = models.ForeignKey(
-        Indicator, verbose_name=_("indicator"), related_name="targets", on_delete=models.CASCADE
+        Indicator,
+        verbose_name=_("indicator"),
+        related_name="targets",
+        on_delete=models.CASCADE,
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=4)
@@ -180,7 +191,10 @@ class Target(models.Model):
                 "year": self.year,
                 "reference": self.reference_year,
             }
-        return _("%(value)s in %(year)s") % {"value": number(self.value), "year": self.year}
+        return _("%(value)s in %(year)s") % {
+            "value": number(self.value),
+            "year": self.year,
+        }
 
 
 class Measurement(models.Model):
@@ -229,8 +243,14 @@ class Measurement(models.Model):
             models.CheckConstraint(
                 condition=(
                     Q(period_type="year", period_number=0)
-                    | Q(period_type="quarter", period_number__gte=1, period_number__lte=4)
-                    | Q(period_type="month", period_number__gte=1, period_number__lte=12)
+                    | Q(
+                        period_type="quarter",
+                        period_number__gte=1,
+                        period_number__lte=4,
+                    )
+                    | Q(
+                        period_type="month", period_number__gte=1, period_number__lte=12
+                    )
                 ),
                 name="measurement_period_number_fits_type",
                 violation_error_message=_(

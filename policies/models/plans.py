@@ -6,7 +6,6 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
-
 from simple_history.models import HistoricalRecords
 
 from ivp.access import ScopedQuerySet
@@ -50,8 +49,12 @@ class Plan(VersionedModel):
         related_name="partner_in_plans",
         blank=True,
     )
-    start_year = models.PositiveSmallIntegerField(_("start year"), validators=YEAR_VALIDATORS)
-    end_year = models.PositiveSmallIntegerField(_("end year"), validators=YEAR_VALIDATORS)
+    start_year = models.PositiveSmallIntegerField(
+        _("start year"), validators=YEAR_VALIDATORS
+    )
+    end_year = models.PositiveSmallIntegerField(
+        _("end year"), validators=YEAR_VALIDATORS
+    )
     parent = models.ForeignKey(
         "self",
         verbose_name=_("parent plan"),
@@ -104,7 +107,9 @@ class Plan(VersionedModel):
             models.CheckConstraint(
                 condition=Q(end_year__gte=F("start_year")),
                 name="plan_end_year_not_before_start_year",
-                violation_error_message=_("The end year cannot be before the start year."),
+                violation_error_message=_(
+                    "The end year cannot be before the start year."
+                ),
             ),
             models.CheckConstraint(
                 condition=~Q(parent=F("id")),
@@ -168,7 +173,10 @@ class Priority(VersionedModel):
         OTHER = "other", _("other")
 
     plan = models.ForeignKey(
-        Plan, verbose_name=_("plan"), related_name="priorities", on_delete=models.CASCADE
+        Plan,
+        verbose_name=_("plan"),
+        related_name="priorities",
+        on_delete=models.CASCADE,
     )
     parent = models.ForeignKey(
         "self",
@@ -197,7 +205,10 @@ class Priority(VersionedModel):
         _("national agenda (Landelijke Veiligheidsagenda)"), blank=True
     )
     safety_fields = models.ManyToManyField(
-        SafetyField, verbose_name=_("VNG safety fields"), related_name="priorities", blank=True
+        SafetyField,
+        verbose_name=_("VNG safety fields"),
+        related_name="priorities",
+        blank=True,
     )
 
     objects = PriorityQuerySet.as_manager()
@@ -212,7 +223,9 @@ class Priority(VersionedModel):
                 fields=["plan", "code"],
                 condition=~Q(code=""),
                 name="priority_code_unique_per_plan",
-                violation_error_message=_("This plan already has a priority with this code."),
+                violation_error_message=_(
+                    "This plan already has a priority with this code."
+                ),
             ),
             models.CheckConstraint(
                 condition=~Q(parent=F("id")),
@@ -357,7 +370,9 @@ class Result(models.Model):
                 fields=["priority", "year"],
                 condition=Q(priority__isnull=False),
                 name="result_one_per_priority_per_year",
-                violation_error_message=_("This priority already has a result for this year."),
+                violation_error_message=_(
+                    "This priority already has a result for this year."
+                ),
             ),
         ]
 

@@ -7,7 +7,6 @@ from actions.models import Status
 register = template.Library()
 
 
-
 @register.filter
 def status_badge(status: str) -> str:
     """The utrecht-status-badge modifier for a status value; the label says the status,

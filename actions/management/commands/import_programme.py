@@ -14,8 +14,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file")
-        parser.add_argument("--plan", required=True, help="The plan's short name (slug).")
-        parser.add_argument("--commit", action="store_true", help="Save (default: preview).")
+        parser.add_argument(
+            "--plan", required=True, help="The plan's short name (slug)."
+        )
+        parser.add_argument(
+            "--commit", action="store_true", help="Save (default: preview)."
+        )
         parser.add_argument(
             "--create-organisations",
             action="store_true",
@@ -26,7 +30,9 @@ class Command(BaseCommand):
         try:
             plan = Plan.objects.get(slug=options["plan"])
         except Plan.DoesNotExist:
-            raise CommandError(f"No plan with short name {options['plan']!r}.")
+            raise CommandError(
+                f"No plan with short name {options['plan']!r}."
+            ) from None
         path = Path(options["file"])
         try:
             preview = programme_import(
@@ -37,11 +43,13 @@ class Command(BaseCommand):
                 commit=options["commit"],
             )
         except (OSError, ImportError_) as exc:
-            raise CommandError(str(exc))
+            raise CommandError(str(exc)) from exc
         for problem in preview.problems:
             self.stderr.write(str(problem))
         for name, rows in preview.unmatched_names.items():
-            self.stderr.write(f"Onbekende organisatie {name!r} in rij(en) {', '.join(map(str, rows))}")
+            self.stderr.write(
+                f"Onbekende organisatie {name!r} in rij(en) {', '.join(map(str, rows))}"
+            )
         self.stdout.write(
             f"{len(preview.creates)} nieuw, {len(preview.updates)} gewijzigd, "
             f"{preview.unchanged} ongewijzigd; nieuwe prioriteiten: {len(preview.new_priorities)}."
@@ -51,4 +59,6 @@ class Command(BaseCommand):
         elif options["commit"]:
             raise CommandError("Niets opgeslagen: los eerst de problemen hierboven op.")
         else:
-            self.stdout.write("Voorbeeld: niets opgeslagen (gebruik --commit om op te slaan).")
+            self.stdout.write(
+                "Voorbeeld: niets opgeslagen (gebruik --commit om op te slaan)."
+            )

@@ -19,7 +19,7 @@ class Command(BaseCommand):
         try:
             today = dt.date.fromisoformat(options["date"]) if options["date"] else None
         except ValueError:
-            raise CommandError("Give --date as YYYY-MM-DD.")
+            raise CommandError("Give --date as YYYY-MM-DD.") from None
         report = reminders_send(today=today or timezone.localdate())
         self.stdout.write(
             f"Sent {report.mails} reminder mails with {report.items} items"

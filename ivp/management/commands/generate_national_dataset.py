@@ -16,9 +16,14 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--teams", type=int, default=BASISTEAMS, help="Aantal basisteams.")
         parser.add_argument(
-            "--municipalities", type=int, default=MUNICIPALITIES, help="Aantal gemeenten."
+            "--teams", type=int, default=BASISTEAMS, help="Aantal basisteams."
+        )
+        parser.add_argument(
+            "--municipalities",
+            type=int,
+            default=MUNICIPALITIES,
+            help="Aantal gemeenten.",
         )
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument(
@@ -44,7 +49,9 @@ class Command(BaseCommand):
                 "of geef --allow-sqlite voor een kleine proef."
             )
         if options["teams"] < 1 or options["municipalities"] < options["teams"]:
-            raise CommandError("Geef minstens één basisteam en minstens één gemeente per team.")
+            raise CommandError(
+                "Geef minstens één basisteam en minstens één gemeente per team."
+            )
         if NationalDataset.exists():
             raise CommandError(
                 "Deze database heeft de landelijke dataset al; begin met een lege database."

@@ -14,9 +14,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file")
-        parser.add_argument("--plan", required=True, help="The plan's short name (slug).")
         parser.add_argument(
-            "--provisional-from", help="Mark this period and later as provisional (2021JJ00)."
+            "--plan", required=True, help="The plan's short name (slug)."
+        )
+        parser.add_argument(
+            "--provisional-from",
+            help="Mark this period and later as provisional (2021JJ00).",
         )
         parser.add_argument("--commit", action="store_true")
 
@@ -30,11 +33,15 @@ class Command(BaseCommand):
                 commit=options["commit"],
             )
         except Plan.DoesNotExist:
-            raise CommandError(f"No plan with short name {options['plan']!r}.")
+            raise CommandError(
+                f"No plan with short name {options['plan']!r}."
+            ) from None
         except (OSError, OpenDataError) as exc:
-            raise CommandError(str(exc))
+            raise CommandError(str(exc)) from exc
         self.stdout.write(
             f"{result.created} nieuw, {result.updated} gewijzigd, {result.unchanged} "
             f"ongewijzigd; onderdrukt (niet als nul gelezen): {len(result.suppressed)}."
         )
-        self.stdout.write("Opgeslagen." if result.saved else "Voorbeeld: niets opgeslagen.")
+        self.stdout.write(
+            "Opgeslagen." if result.saved else "Voorbeeld: niets opgeslagen."
+        )

@@ -22,4 +22,6 @@ class Command(BaseCommand):
         self.stdout.write("Demo accounts (log in at /admin/):")
         for username, description in accounts:
             self.stdout.write(f"  {username:<28} {description}")
-        self.stdout.write(self.style.SUCCESS(f"Password for all demo accounts: {password}"))
+        self.stdout.write(
+            self.style.SUCCESS(f"Password for all demo accounts: {password}")
+        )

@@ -10,7 +10,9 @@ class Command(BaseCommand):
         try:
             counts = seeds_load()
         except SeedError as exc:
-            raise CommandError(f"Seed file could not be loaded, nothing was saved: {exc}")
+            raise CommandError(
+                f"Seed file could not be loaded, nothing was saved: {exc}"
+            ) from exc
         self.stdout.write(
             self.style.SUCCESS(
                 f"Loaded {len(counts.files)} seed documents: {counts.plans} plans, "
