@@ -154,10 +154,8 @@ class ActionSerializer(ScopedModelSerializer):
                 percentage=action.latest_percentage,
                 text=action.latest_text,
             )
-        prefetched = getattr(action, "latest_progress_list", None)
-        if prefetched is not None:
-            return prefetched[0] if prefetched else None
-        return action.progress_updates.order_by("-date", "-id").first()
+        # Just created or changed: not read through the viewset's queryset.
+        return action.latest_progress_update()
 
     @extend_schema_field(LatestProgressSerializer(allow_null=True))
     def get_latest_progress(self, action):

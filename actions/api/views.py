@@ -5,7 +5,6 @@ Filters: the shared FilterSets of actions/filtersets.py.
 
 import django_filters
 from django.db import transaction
-from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils.translation import gettext_lazy as _
 from rest_framework import filters
 
@@ -22,23 +21,15 @@ class ActionFilterSet(filtersets.ActionFilterSet):
     search = django_filters.CharFilter(method="filter_text", label=_("search"))
 
 
-def latest_progress_prefetch():
-    """Only each action's latest update: one query for the page, not one per row."""
-    latest = ProgressUpdate.objects.filter(action=OuterRef("action")).order_by(
-        "-date", "-id"
-    )
-    return Prefetch(
-        "progress_updates",
-        queryset=ProgressUpdate.objects.filter(pk=Subquery(latest.values("pk")[:1])),
-        to_attr="latest_progress_list",
-    )
-
-
 class ActionViewSet(ScopedModelViewSet):
     """Actions with owners, plan and latest progress; status follows progress."""
 
-    queryset = Action.objects.with_list_relations().prefetch_related(
-        "partners", "meetings", latest_progress_prefetch()
+    # Each row's latest progress by the one rule (ActionQuerySet.with_latest_progress);
+    # ?as_of= (the FilterSet) asks it as of that day instead.
+    queryset = (
+        Action.objects.with_list_relations()
+        .prefetch_related("partners", "meetings")
+        .with_latest_progress()
     )
     serializer_class = serializers.ActionSerializer
     filterset_class = ActionFilterSet

@@ -422,6 +422,11 @@ class Action(VersionedModel):
             and self.status not in CLOSED_STATUSES
         )
 
+    def latest_progress_update(self) -> "ProgressUpdate | None":
+        """The latest update (newest date, then newest entry), as
+        ActionQuerySet.with_latest_progress() picks it in SQL."""
+        return self.progress_updates.order_by("-date", "-id").first()
+
     def refresh_from_progress(self, *, by=None) -> None:
         """Take status and percentage from the latest progress update, if there is one.
 
@@ -429,7 +434,7 @@ class Action(VersionedModel):
         the version (someone editing the action from before it is told) and leaves a
         history record saying who (`by`, else the signed-in user) and when.
         """
-        latest = self.progress_updates.order_by("-date", "-id").first()
+        latest = self.latest_progress_update()
         if latest is None:
             return
         with transaction.atomic():
