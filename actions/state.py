@@ -12,7 +12,7 @@ quarterly and annual PDFs and the API's `?as_of=` all ask this module and
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -187,15 +187,20 @@ class PlanState:
                 walk(priority, 0)
         return rows
 
+    def _plan_sum(self, numbers: str) -> Counter:
+        """The plan's totals: the sums of its top priorities' rolled-up numbers (every
+        action lies under exactly one priority of its plan)."""
+        totals = Counter()
+        for row in self.priority_rows:
+            if row.depth == 0:
+                totals.update(getattr(row, numbers))
+        return totals
+
     @cached_property
     def counts(self) -> dict[str, int]:
         """The plan's actions per status (every status, in reading order)."""
-        totals = zero_counts()
-        for row in self.priority_rows:
-            if row.depth == 0:
-                for status, n in row.counts.items():
-                    totals[status] += n
-        return totals
+        totals = self._plan_sum("counts")
+        return {status: totals[status] for status in zero_counts()}
 
     @property
     def status_counts(self) -> list[tuple[Status, int]]:
@@ -208,12 +213,8 @@ class PlanState:
     @cached_property
     def list_totals(self) -> dict[str, int]:
         """How many actions each list holds (late, due_now, due_next, unplanned)."""
-        totals = dict.fromkeys(LISTS, 0)
-        for row in self.priority_rows:
-            if row.depth == 0:
-                for name, n in row.lists.items():
-                    totals[name] += n
-        return totals
+        totals = self._plan_sum("lists")
+        return {name: totals[name] for name in LISTS}
 
     @property
     def late(self) -> int:
