@@ -4,8 +4,9 @@ Officers already have their programme in a table; nobody retypes sixty actions. 
 are mapped by their header, so the product's own template, the Veluwe-Noord layout
 (speerpunt, sub speerpunt, acties, "wanneer af en wie is de trekker") and the
 Noordoostpolder layout (item/actiepunt, maatregelen/activiteiten, PH, partijen, trekker,
-planning, begroting; one sheet per priority) all read. tablib/openpyxl read the files;
-this module only maps cells to the domain.
+planning, begroting; one sheet per priority) all read. openpyxl (XLSX) and the csv module
+read the files, within bounds on the rows and cells read (`read_sheets`); this module
+only maps cells to the domain.
 
 Two steps: `programme_import(..., commit=False)` returns a preview (what will be created
 and changed, and every problem with its row and column, in Dutch); with commit=True the
@@ -14,23 +15,46 @@ matched on (priority, title), so importing the same file twice changes nothing a
 corrected file updates the actions in place.
 """
 
+import csv
 import datetime as dt
 import difflib
+import io
 import re
+import zipfile
 from dataclasses import dataclass, field
+from decimal import ROUND_UP, Decimal
 
+import openpyxl
 import tablib
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
+from django.utils import formats
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from ivp.formats import number as number_text
 from ivp.periods import Precision, parse_typed_deadline, strip_deadline_words
 from policies.models import Organisation, Plan, Priority
 
 from .models import Action, ProgressUpdate, Status
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024  # a programme of 1,000 actions is about 150 kB
+# An XLSX is a zip archive: a few hundred kB of it can hold millions of cells, so the work
+# is bounded by what is read, not by the bytes uploaded. Five times the largest
+# programme benchmarked (bench/import_actions.py: 1,000 rows), twenty columns wide.
+MAX_ROWS = 5_000
+MAX_CELLS = 100_000
+# Before the first row, openpyxl parses the string table, the styles and (when a sheet
+# does not state its dimensions) the whole sheet, element by element; counting the
+# unpacked bytes and tags first bounds that work too (README: "Bounds and encodings").
+# A cell written by Excel is four tags, and each different text four more in the string
+# table: 5,000 rows of twelve different texts stay within.
+MAX_UNPACKED_BYTES = 20 * 1024 * 1024
+MAX_XML_TAGS = 500_000
+# Excel saves "CSV UTF-8" with a BOM and plain "CSV" in the Windows code page (cp1252 in
+# the Netherlands); utf-8-sig reads UTF-8 with and without the BOM.
+CSV_ENCODINGS = ("utf-8-sig", "cp1252")
 
 COLUMNS = {
     "priority": ("speerpunt", "prioriteit", "thema", "strategisch thema"),
@@ -131,6 +155,8 @@ class ParsedAction:
     deadline_text: str = ""
     status: str | None = None
     unplanned: bool = False
+    # The table's headers as the file writes them, by column key: problems name them.
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -178,36 +204,170 @@ def _header_map(headers: list[str]) -> dict[str, int]:
     return mapping
 
 
-def read_sheets(data: bytes, filename: str) -> list[tuple[str, tablib.Dataset]]:
-    """The sheets of an XLSX or the one table of a CSV, as (sheet title, dataset)."""
-    if len(data) > MAX_IMPORT_BYTES:
+def _megabytes(size: int) -> str:
+    # Rounded up: a file just over the limit must not read as the limit itself.
+    value = (Decimal(size) / 1024 / 1024).quantize(Decimal("0.1"), rounding=ROUND_UP)
+    return formats.number_format(value, decimal_pos=1, use_l10n=True)
+
+
+def check_size(size: int) -> None:
+    """Refuse a file of more than MAX_IMPORT_BYTES (the admin asks before reading it)."""
+    if size > MAX_IMPORT_BYTES:
         raise ImportError_(
             _("The file is %(size)s MB; at most %(max)s MB can be imported.")
             % {
-                "size": round(len(data) / 1024 / 1024, 1),
-                "max": MAX_IMPORT_BYTES // 1024 // 1024,
+                "size": _megabytes(size),
+                "max": number_text(MAX_IMPORT_BYTES // 1024 // 1024),
             }
         )
+
+
+class _Bound:
+    """Counts the rows and cells of a file as they are read; refuses beyond the bound."""
+
+    def __init__(self):
+        self.rows = self.cells = 0
+
+    def count(self, row):
+        self.rows += 1
+        self.cells += len(row)
+        if self.rows > MAX_ROWS:
+            raise ImportError_(
+                _(
+                    "The file has more than %(max)s rows; at most %(max)s rows can be "
+                    "imported."
+                )
+                % {"max": number_text(MAX_ROWS)}
+            )
+        self.check_cells(self.cells)
+        return row
+
+    @staticmethod
+    def check_cells(cells: int) -> None:
+        if cells > MAX_CELLS:
+            raise ImportError_(
+                _(
+                    "The file has more than %(max)s cells; at most %(max)s cells can be "
+                    "imported."
+                )
+                % {"max": number_text(MAX_CELLS)}
+            )
+
+
+def _dataset(title: str, rows: list) -> tablib.Dataset:
+    """Rows as a tablib table: trailing empty cells dropped, every row as wide."""
+    rows = [list(row) for row in rows]
+    for row in rows:
+        while row and row[-1] in (None, ""):
+            row.pop()
+    width = max(map(len, rows), default=0)
+    # One stray cell far to the right widens every row; the table held is bounded too.
+    _Bound.check_cells(width * len(rows))
+    rows = [row + [""] * (width - len(row)) for row in rows]
+    if not rows:
+        return tablib.Dataset(title=title)
+    return tablib.Dataset(*rows[1:], headers=rows[0], title=title)
+
+
+def _check_unpacked(data: bytes) -> None:
+    """Refuse a workbook whose XML is beyond MAX_UNPACKED_BYTES or MAX_XML_TAGS."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        # zipfile unpacks no member beyond the size it declares: the sum is a bound.
+        unpacked = sum(info.file_size for info in archive.infolist())
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise ImportError_(
+                _(
+                    "Unpacked, this Excel file is %(size)s MB; at most %(max)s MB can "
+                    "be read. Remove empty rows, columns and sheets that are not part "
+                    "of the programme."
+                )
+                % {
+                    "size": _megabytes(unpacked),
+                    "max": number_text(MAX_UNPACKED_BYTES // 1024 // 1024),
+                }
+            )
+        tags = 0
+        for info in archive.infolist():
+            with archive.open(info) as member:
+                while chunk := member.read(1024 * 1024):
+                    tags += chunk.count(b"<")
+                    if tags > MAX_XML_TAGS:
+                        raise ImportError_(
+                            _(
+                                "This Excel file holds more than %(max)s XML elements "
+                                "(cells, texts, formatting); at most %(max)s can be "
+                                "read. Remove empty rows, columns and sheets that are "
+                                "not part of the programme."
+                            )
+                            % {"max": number_text(MAX_XML_TAGS)}
+                        )
+
+
+def _xlsx_sheets(data: bytes, bound: _Bound) -> list[tuple[str, tablib.Dataset]]:
+    _check_unpacked(data)
+    # tablib's XLSX reader reads every row of every sheet before one can be counted;
+    # openpyxl's read-only mode streams the rows, so the read stops at the bound.
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        sheets = []
+        for sheet in book.worksheets:
+            # The dimensions a file states may be wrong (A1:XFD1048576 would pad every
+            # row to 16,384 cells and add a million empty rows): read the cells present.
+            sheet.reset_dimensions()
+            rows = [bound.count(row) for row in sheet.iter_rows(values_only=True)]
+            sheets.append((sheet.title or "", _dataset(sheet.title or "", rows)))
+        return sheets
+    finally:
+        book.close()
+
+
+def _csv_text(data: bytes) -> str:
+    for encoding in CSV_ENCODINGS:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        # UTF-16 decodes as cp1252 with a NUL before every letter.
+        if "\x00" not in text:
+            return text
+    raise ImportError_(
+        _(
+            "This CSV file cannot be read: only UTF-8 (with or without BOM) and "
+            "Windows-1252 (Excel's “CSV”) are read. In Excel, save it as “CSV UTF-8”."
+        )
+    )
+
+
+def _csv_sheets(data: bytes, bound: _Bound) -> list[tuple[str, tablib.Dataset]]:
+    text = _csv_text(data)
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    # csv.reader, not tablib's CSV loader: that one reads the whole file before a row
+    # can be counted, and it drops empty lines, which shifts the row numbers.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    return [("", _dataset("", [bound.count(row) for row in reader]))]
+
+
+def read_sheets(data: bytes, filename: str) -> list[tuple[str, tablib.Dataset]]:
+    """The sheets of an XLSX or the one table of a CSV, as (sheet title, dataset).
+
+    Refused with a Dutch message (ImportError_) beyond MAX_IMPORT_BYTES, MAX_ROWS,
+    MAX_CELLS or, for an XLSX, MAX_UNPACKED_BYTES and MAX_XML_TAGS; a CSV is read as
+    UTF-8 (with or without BOM) or cp1252.
+    """
+    check_size(len(data))
     name = filename.lower()
+    bound = _Bound()
     try:
         if name.endswith(".xlsx"):
-            book = tablib.Databook().load(data, format="xlsx")
-            sheets = [(sheet.title or "", sheet) for sheet in book.sheets()]
+            sheets = _xlsx_sheets(data, bound)
         elif name.endswith(".csv"):
-            text = data.decode("utf-8-sig")
-            delimiter = (
-                ";"
-                if text.split("\n", 1)[0].count(";") > text.split("\n", 1)[0].count(",")
-                else ","
-            )
-            sheets = [
-                ("", tablib.Dataset().load(text, format="csv", delimiter=delimiter))
-            ]
+            sheets = _csv_sheets(data, bound)
         else:
             raise ImportError_(_("Only .xlsx (Excel) and .csv files can be imported."))
     except ImportError_:
         raise
-    except Exception:  # tablib/openpyxl raise many kinds of errors for a broken file
+    except Exception:  # openpyxl and csv raise many kinds of errors for a broken file
         raise ImportError_(
             _("This file is not a readable Excel or CSV file.")
         ) from None
@@ -328,7 +488,7 @@ def parse(plan: Plan, sheets) -> ImportPreview:
     seen = {}
     for sheet_title, sheet in sheets:
         rows = [list(sheet.headers)] + [list(values) for values in sheet]
-        columns = None
+        columns, headers = None, {}
         current_priority = None
         if PRIORITY_CELL.match(_norm(sheet_title)):
             current_priority = _split_priority(sheet_title, Priority.Kind.PRIORITY)
@@ -341,6 +501,7 @@ def parse(plan: Plan, sheets) -> ImportPreview:
             header = _is_header(cells)
             if header is not None:
                 columns = header
+                headers = {key: _norm(cells[index]) for key, index in header.items()}
                 # In the document layouts an empty item cell continues the item above;
                 # in the product's own template (it has a Toelichting column) empty is empty.
                 carry_item = "description" not in columns
@@ -396,6 +557,7 @@ def parse(plan: Plan, sheets) -> ImportPreview:
                 portfolio_holder=cell.get("portfolio_holder", ""),
                 parties_text=cell.get("parties_text", ""),
                 budget_text=cell.get("budget", ""),
+                headers=headers,
             )
             if "description" in columns:
                 action.description = cell.get("description") or text
@@ -408,7 +570,7 @@ def parse(plan: Plan, sheets) -> ImportPreview:
                 preview.problems.append(
                     Problem(
                         number,
-                        _("deadline"),
+                        _column(action, ACTION_COLUMNS["deadline"]),
                         _("“%(text)s” is not a date that exists.")
                         % {"text": deadline_cell},
                     )
@@ -440,7 +602,7 @@ def parse(plan: Plan, sheets) -> ImportPreview:
                     preview.problems.append(
                         Problem(
                             number,
-                            _("status"),
+                            _column(action, ACTION_COLUMNS["status"]),
                             _("“%(text)s” is not a status; use one of: %(choices)s.")
                             % {
                                 "text": cell["status"],
@@ -478,6 +640,43 @@ def parse(plan: Plan, sheets) -> ImportPreview:
     return preview
 
 
+# The columns a field's value may come from, the first the table has first; "" for the
+# other fields and for errors of the whole row. Problems name the column as written.
+ACTION_COLUMNS = {
+    "title": ("title",),
+    "description": ("description", "title"),
+    "item": ("item",),
+    "owner_role": ("owner_role", "owners", "deadline_and_owner"),
+    "parties_text": ("parties_text",),
+    "portfolio_holder": ("portfolio_holder",),
+    "budget_text": ("budget",),
+    "deadline": ("deadline_and_owner", "deadline"),
+    "deadline_precision": ("deadline_and_owner", "deadline"),
+    "deadline_text": ("deadline_and_owner", "deadline"),
+    "status": ("status", "deadline_and_owner", "deadline"),
+    "unplanned": ("unplanned",),
+    "": ("title",),
+}
+
+
+def _column(parsed: ParsedAction, keys, default: str = "") -> str:
+    found = (parsed.headers[key] for key in keys if parsed.headers.get(key))
+    return next(found, default or _("Actie"))
+
+
+def _row_problems(
+    error: ValidationError, parsed: ParsedAction, columns: dict, default: str = ""
+) -> list[Problem]:
+    """Every message of a model's full_clean() as a problem in the row and its column."""
+    return [
+        Problem(
+            parsed.row, _column(parsed, columns.get(name, columns[""]), default), text
+        )
+        for name, messages in error.message_dict.items()
+        for text in messages
+    ]
+
+
 FIELDS = [
     "title",
     "description",
@@ -512,7 +711,7 @@ class _Priorities:
         code, title, kind = spec
         key = (code,) if code else ("", title, parent.pk if parent else None)
         if key not in self.cache:
-            self.cache[key] = Priority.objects.create(
+            priority = Priority(
                 plan=self.plan,
                 parent=parent,
                 code=code,
@@ -520,7 +719,12 @@ class _Priorities:
                 kind=kind,
                 position=len(self.cache),
             )
-            self.created.append(str(self.cache[key]))
+            # A heading too long for a title is a problem of its row (ValidationError),
+            # not a database error; the codes are unique by the cache's key.
+            priority.full_clean(validate_constraints=False)
+            priority.save()
+            self.cache[key] = priority
+            self.created.append(str(priority))
         return self.cache[key]
 
 
@@ -539,10 +743,9 @@ def _apply(preview: ImportPreview, user=None) -> None:
     positions: dict[int, int] = {}
     new_actions, new_links = [], []
     for parsed in preview.actions:
-        top = priorities.get(parsed.priority, None)
-        priority = (
-            priorities.get(parsed.sub_priority, top) if parsed.sub_priority else top
-        )
+        priority = _priority_of(parsed, priorities, preview)
+        if priority is None:
+            continue
         position = positions.get(priority.pk, 0)
         positions[priority.pk] = position + 1
         values = {name: getattr(parsed, name) for name in FIELDS}
@@ -552,9 +755,8 @@ def _apply(preview: ImportPreview, user=None) -> None:
             action.set_in_plan_since_from_document(plan)
             if parsed.status:
                 action.status = parsed.status
-            # The database holds the constraints; checking them here would cost two
-            # queries per row, and a violation still rolls the whole import back.
-            action.full_clean(validate_constraints=False)
+            if not _valid(action, parsed, preview):
+                continue
             new_actions.append(action)
             new_links.append((action, parsed))
             preview.creates.append(parsed)
@@ -580,7 +782,8 @@ def _apply(preview: ImportPreview, user=None) -> None:
         for name, (_old, new) in changes.items():
             if name not in ("owners", "partners"):
                 setattr(action, name, new)
-        action.full_clean(validate_constraints=False)
+        if not _valid(action, parsed, preview):
+            continue
         action.save()
         action.owners.set(parsed.owners)
         action.partners.set(parsed.partners)
@@ -600,6 +803,42 @@ def _apply(preview: ImportPreview, user=None) -> None:
         for org in parsed.partners
     )
     preview.new_priorities = priorities.created
+
+
+def _priority_of(
+    parsed: ParsedAction, priorities: _Priorities, preview: ImportPreview
+) -> Priority | None:
+    """The row's priority (its subpriority if it has one), found or created."""
+    priority = None
+    for key, spec in (
+        ("priority", parsed.priority),
+        ("sub_priority", parsed.sub_priority),
+    ):
+        if spec is None:
+            continue
+        try:
+            priority = priorities.get(spec, priority)
+        except ValidationError as error:
+            preview.problems.extend(
+                _row_problems(error, parsed, {"": (key,)}, default=_("Speerpunt"))
+            )
+            return None
+    return priority
+
+
+def _valid(action: Action, parsed: ParsedAction, preview: ImportPreview) -> bool:
+    """full_clean() the action; every error becomes a problem of its row and column.
+
+    The row is then left out, and the problem keeps the whole import from being saved.
+    """
+    try:
+        # The database holds the constraints; checking them here would cost two
+        # queries per row, and a violation still rolls the whole import back.
+        action.full_clean(validate_constraints=False)
+    except ValidationError as error:
+        preview.problems.extend(_row_problems(error, parsed, ACTION_COLUMNS))
+        return False
+    return True
 
 
 def _names(organisations) -> str:

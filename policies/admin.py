@@ -11,7 +11,12 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from actions.exports import actions_dataset, agreements_dataset, dataset_response
-from actions.imports import MAX_IMPORT_BYTES, ImportError_, programme_import
+from actions.imports import (
+    MAX_IMPORT_BYTES,
+    ImportError_,
+    check_size,
+    programme_import,
+)
 from actions.models import Action
 from ivp.admin import HistoryAccessMixin, ScopedAdminMixin, ScopedInlineMixin
 
@@ -150,21 +155,18 @@ class PlanAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         }
         if request.method == "POST":
             step = request.POST.get("step")
-            if step == "preview" and "file" in request.FILES:
-                upload = request.FILES["file"]
-                if upload.size > MAX_IMPORT_BYTES:
-                    data = b"x" * (
-                        MAX_IMPORT_BYTES + 1
-                    )  # let the importer word the refusal
-                else:
-                    data = upload.read()
-                filename = upload.name
-            elif step == "confirm" and session_key in request.session:
-                stored = request.session[session_key]
-                data, filename = base64.b64decode(stored["data"]), stored["filename"]
-            else:
-                return redirect(request.path)
             try:
+                if step == "preview" and "file" in request.FILES:
+                    upload = request.FILES["file"]
+                    # Before reading: an oversized upload never enters memory.
+                    check_size(upload.size)
+                    data, filename = upload.read(), upload.name
+                elif step == "confirm" and session_key in request.session:
+                    stored = request.session[session_key]
+                    data = base64.b64decode(stored["data"])
+                    filename = stored["filename"]
+                else:
+                    return redirect(request.path)
                 preview = programme_import(
                     plan=plan,
                     data=data,

@@ -189,3 +189,37 @@ def test_filtered_page_list_downloads_the_same_selection(client):
     assert len(lines) == 1 + expected
     assert all("Epe" in line for line in lines[1:])
     assert "niet gestart" in response.content.decode("utf-8-sig")
+
+
+def _post_file(client, plan, name, data):
+    return client.post(
+        reverse("admin:policies_plan_import", args=[plan.pk]),
+        {"step": "preview", "file": SimpleUploadedFile(name, data)},
+    )
+
+
+def test_an_overlong_cell_is_listed_with_its_row_and_column_not_a_500(new_plan, client):
+    client.force_login(
+        UserFactory(username="beheerder", is_staff=True, is_superuser=True)
+    )
+    data = (
+        "Speerpunt;Actie;Portefeuillehouder\n1 Jeugd;Iets doen.;" + "B" * 400 + "\n"
+    ).encode()
+    response = _post_file(client, new_plan, "plan.csv", data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "<td>2</td><td>Portefeuillehouder</td>" in page
+    assert "niet meer dan 200 tekens" in page
+    assert not Action.objects.for_plan(new_plan).exists()
+
+
+def test_an_oversized_upload_is_refused_with_its_own_size(new_plan, client):
+    client.force_login(
+        UserFactory(username="beheerder", is_staff=True, is_superuser=True)
+    )
+    response = _post_file(client, new_plan, "groot.xlsx", b"x" * (6 * 1024 * 1024))
+    assert response.status_code == 200
+    assert (
+        "Het bestand is 6,0 MB; er kan hoogstens 5 MB worden ingelezen."
+        in response.content.decode()
+    )

@@ -291,3 +291,187 @@ def test_noordoostpolder_tables_import_equal_to_the_seed():
         )
 
     assert rows(plan) == rows(seeded)
+
+
+# Imports never crash and never hang (issue 15): every refusal is a Dutch message.
+
+
+def _with_column(header, value):
+    rows = _template_rows()
+    return [row + [cell] for row, cell in zip(rows, [header, value, ""], strict=True)]
+
+
+@pytest.mark.parametrize(
+    ("header", "value", "limit"),
+    [
+        ("Portefeuillehouder", "Burgemeester " * 31, 200),
+        ("Begroting", "€ 5.000 " * 40, 300),
+        ("PH", "Wethouder " * 25, 200),
+    ],
+)
+def test_an_overlong_cell_is_a_problem_in_its_row_and_column_and_nothing_is_saved(
+    epe_plan, header, value, limit
+):
+    preview = programme_import(
+        plan=epe_plan, data=_xlsx(_with_column(header, value)), filename="a.xlsx"
+    )
+    assert [(p.row, p.column) for p in preview.problems] == [(2, header)]
+    assert f"niet meer dan {limit} tekens" in str(preview.problems[0])
+    saved = programme_import(
+        plan=epe_plan,
+        data=_xlsx(_with_column(header, value)),
+        filename="a.xlsx",
+        commit=True,
+    )
+    assert not saved.saved
+    assert not Action.objects.exists()
+    assert not Priority.objects.filter(plan=epe_plan).exists()
+
+
+def test_every_invalid_row_is_listed_and_a_corrected_file_is_not_half_saved(epe_plan):
+    programme_import(
+        plan=epe_plan, data=_xlsx(_template_rows()), filename="a.xlsx", commit=True
+    )
+    rows = _template_rows()
+    rows[0].append("Portefeuillehouder")
+    rows[1].append("x" * 201)  # an update of an existing action
+    rows[2].append("y" * 250)
+    rows.append(["9 " + "Lange speerpunt " * 20, "", "Nieuwe actie.", "", "", ""])
+    preview = programme_import(
+        plan=epe_plan, data=_xlsx(rows), filename="a.xlsx", commit=True
+    )
+    assert [(p.row, p.column) for p in preview.problems] == [
+        (2, "Portefeuillehouder"),
+        (3, "Portefeuillehouder"),
+        (4, "Speerpunt"),
+    ]
+    assert not preview.saved
+    assert not Action.objects.filter(portfolio_holder__startswith="x").exists()
+    assert not Priority.objects.filter(plan=epe_plan, code="9").exists()
+
+
+def test_an_oversized_file_is_refused_with_its_own_size_in_dutch(epe_plan):
+    with pytest.raises(ImportError_) as exc:
+        programme_import(
+            plan=epe_plan, data=b"x" * (6 * 1024 * 1024), filename="groot.xlsx"
+        )
+    assert str(exc.value) == (
+        "Het bestand is 6,0 MB; er kan hoogstens 5 MB worden ingelezen."
+    )
+
+
+def test_a_file_just_over_the_limit_does_not_print_as_the_limit(epe_plan):
+    with pytest.raises(ImportError_) as exc:
+        programme_import(
+            plan=epe_plan, data=b"x" * (MAX_IMPORT_BYTES + 1), filename="groot.csv"
+        )
+    assert "is 5,1 MB" in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    "encoding", ["cp1252", "utf-8", "utf-8-sig"], ids=["excel-nl", "utf8", "utf8-bom"]
+)
+def test_a_csv_in_windows_1252_or_utf_8_is_read(epe_plan, encoding):
+    data = (
+        "Speerpunt;Actie;Trekker;Deadline;Begroting\n"
+        "1 Jeugd;Café-overleg evalueren.;Epe;2021;€ 5.000\n"
+    ).encode(encoding)
+    preview = programme_import(
+        plan=epe_plan, data=data, filename="plan.csv", commit=True
+    )
+    assert preview.saved, [str(p) for p in preview.problems]
+    action = Action.objects.get()
+    assert (action.title, action.budget_text) == ("Café-overleg evalueren.", "€ 5.000")
+    assert Priority.objects.get(plan=epe_plan).title == "Jeugd"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"Speerpunt;Actie\n1 Jeugd;Iets \x81 doen.\n",  # 0x81: neither UTF-8 nor cp1252
+        "Speerpunt;Actie\n1 Jeugd;Iets doen.\n".encode("utf-16"),
+    ],
+    ids=["undefined-byte", "utf-16"],
+)
+def test_a_csv_in_another_encoding_is_refused_naming_the_encodings_read(epe_plan, data):
+    with pytest.raises(ImportError_) as exc:
+        programme_import(plan=epe_plan, data=data, filename="plan.csv")
+    assert "UTF-8" in str(exc.value)
+    assert "Windows-1252" in str(exc.value)
+
+
+def _write_only_xlsx(rows) -> bytes:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Blad1")
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_small_workbook_with_too_many_cells_is_refused_naming_the_bound(epe_plan):
+    from actions.imports import MAX_CELLS
+
+    width = 40
+    header = ["Speerpunt", "Actie"] + [f"Kolom {n}" for n in range(width - 2)]
+    data = _write_only_xlsx(
+        [header] + [[1] * width for _ in range(MAX_CELLS // width + 1)]
+    )
+    assert len(data) < MAX_IMPORT_BYTES / 2
+    with pytest.raises(ImportError_) as exc:
+        programme_import(plan=epe_plan, data=data, filename="veel.xlsx")
+    assert str(exc.value) == (
+        "Het bestand heeft meer dan 100.000 cellen; er kunnen hoogstens 100.000 "
+        "cellen worden ingelezen."
+    )
+
+
+@pytest.mark.parametrize("file_format", ["xlsx", "csv"])
+def test_a_file_with_too_many_rows_is_refused_naming_the_bound(epe_plan, file_format):
+    from actions.imports import MAX_ROWS
+
+    rows = [["Speerpunt", "Actie"]] + [
+        ["1 Jeugd", f"Actie {n}."] for n in range(MAX_ROWS)
+    ]
+    if file_format == "xlsx":
+        data = _write_only_xlsx(rows)
+    else:
+        data = "".join(";".join(row) + "\n" for row in rows).encode()
+    with pytest.raises(ImportError_) as exc:
+        programme_import(plan=epe_plan, data=data, filename="lang." + file_format)
+    assert str(exc.value) == (
+        "Het bestand heeft meer dan 5.000 rijen; er kunnen hoogstens 5.000 "
+        "rijen worden ingelezen."
+    )
+
+
+def test_a_workbook_that_unpacks_beyond_the_bound_is_refused_before_reading(
+    epe_plan,
+):
+    from actions.imports import MAX_UNPACKED_BYTES
+
+    text = "Overlast aanpakken. " * 1600  # 32,000 characters: Excel's cell limit
+    rows = [["Speerpunt", "Actie"]] + [
+        [f"{n} Speerpunt", text] for n in range(MAX_UNPACKED_BYTES // len(text) + 1)
+    ]
+    data = _write_only_xlsx(rows)
+    assert len(data) < MAX_IMPORT_BYTES
+    with pytest.raises(ImportError_) as exc:
+        programme_import(plan=epe_plan, data=data, filename="uitgepakt.xlsx")
+    assert str(exc.value).startswith("Uitgepakt is dit Excel-bestand 20,")
+    assert "hoogstens 20 MB worden gelezen" in str(exc.value)
+
+
+def test_a_workbook_of_more_xml_elements_than_the_bound_is_refused_before_reading(
+    epe_plan, monkeypatch
+):
+    # The bound in elements (1,000,000) stands for openpyxl's work before the first row;
+    # a lower one keeps the file this test builds small.
+    monkeypatch.setattr("actions.imports.MAX_XML_TAGS", 2_000)
+    data = _write_only_xlsx([["Speerpunt", "Actie"]] + [["", ""]] * 500)
+    with pytest.raises(ImportError_) as exc:
+        programme_import(plan=epe_plan, data=data, filename="opmaak.xlsx")
+    assert str(exc.value).startswith(
+        "Dit Excel-bestand bevat meer dan 2.000 XML-elementen"
+    )
