@@ -97,8 +97,15 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A worker keeps its connection for a minute instead of connecting per request; the
+    # health check (one "SELECT 1" before a request first uses it) replaces a connection
+    # that died meanwhile, as after a database restart, instead of failing the request.
+    # A request that still meets a lost database answers 503 (ivp/errors.py).
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # An unreachable database host answers 503 after 5 s rather than holding the worker
+    # until gunicorn kills it (30 s). DATABASE_URL may say ?connect_timeout=N.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -197,6 +204,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_HTTP_RESPONSE_CODE = 429
+# The template above with Retry-After, or a Dutch JSON detail, as the other error answers.
+AXES_LOCKOUT_CALLABLE = "ivp.errors.lockout"
 
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -209,6 +218,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "policies.api.pagination.Pagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Dutch details without internal names; errors outside DRF: ivp/errors.py.
+    "EXCEPTION_HANDLER": "policies.api.base.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "IVP-tracker API",

@@ -16,3 +16,11 @@ urlpatterns = [
     # The driehoek dashboard; "/" is its start page (anonymous users go to the login).
     path("", include("reports.urls")),
 ]
+
+# Dutch error pages in the product's look, JSON under /api/, 503 when the database is
+# unreachable (ivp/errors.py). With DEBUG on, Django shows its technical pages for 400,
+# 404 and 500 instead.
+handler400 = "ivp.errors.bad_request"
+handler403 = "ivp.errors.permission_denied"
+handler404 = "ivp.errors.page_not_found"
+handler500 = "ivp.errors.server_error"

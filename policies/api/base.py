@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, RestrictedError
+from django.http import Http404
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -23,6 +24,7 @@ from rest_framework import (
     viewsets,
 )
 from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from ivp import access
@@ -132,6 +134,37 @@ class RulePermission(permissions.BasePermission):
 
     def has_object_permission(self, request, view, obj):
         return request.user.has_perm(perm_name(type(obj), VERBS[request.method]), obj)
+
+
+THROTTLED = _("Too many requests. Try again later.")
+UNREADABLE = _("The request could not be read. Send valid JSON.")
+CSRF_FAILED = _(
+    "Nothing was saved: the security code (CSRF) of this session is missing or "
+    "wrong. Reload the page and try again, or use a token."
+)
+
+
+def exception_handler(exc, context):
+    """DRF's exception handler (settings.REST_FRAMEWORK), with Dutch details that name
+    nothing internal. Errors DRF does not handle (a lost database) go on to Django's
+    handler500, ivp.errors.server_error."""
+    if isinstance(exc, Http404):
+        # "No Meeting matches the given query." names the model; an object the user
+        # may not see must read the same as one that does not exist.
+        exc = exceptions.NotFound()
+    elif isinstance(exc, exceptions.ParseError):
+        exc = exceptions.ParseError(UNREADABLE)  # not the parser's English message
+    elif isinstance(exc, exceptions.PermissionDenied) and str(exc.detail).startswith(
+        "CSRF Failed"
+    ):
+        # DRF's SessionAuthentication words this in English, with Django's reason.
+        exc = exceptions.PermissionDenied(CSRF_FAILED)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, exceptions.Throttled):
+        # DRF appends an untranslated "Expected available in N seconds."; the wait
+        # is in the Retry-After header that DRF sets.
+        response.data = {"detail": THROTTLED}
+    return response
 
 
 def drf_errors(error: DjangoValidationError):
