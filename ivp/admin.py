@@ -70,6 +70,27 @@ class HistoryAccessMixin:
             return redirect(request.get_full_path())
 
 
+def history_access_everywhere(site) -> None:
+    """Every admin of the site answers its history pages through HistoryAccessMixin,
+    the libraries' admins too (users, groups, API tokens, axes' sign-in logs).
+
+    Django's own history view answers an id that does not exist with its "does not
+    exist" redirect, but an existing one the user may not see with 403: any signed-in
+    user could tell which accounts, tokens and log entries exist
+    (tests/test_url_matrix.py). Run once the admin modules are loaded.
+    """
+    for model, model_admin in list(site._registry.items()):
+        if not isinstance(model_admin, HistoryAccessMixin):
+            admin_class = type(model_admin)
+            guarded = type(
+                admin_class.__name__,
+                (HistoryAccessMixin, admin_class),
+                {"__module__": admin_class.__module__},
+            )
+            site.unregister(model)
+            site.register(model, guarded)
+
+
 class RevertFormMixin:
     """The form of an old version (the admin's revert): it shows that version, links
     included, and saves it as a change of the object as it is now."""
