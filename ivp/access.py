@@ -84,6 +84,14 @@ def is_beheerder(user) -> bool:
     return user.is_active and user.is_superuser
 
 
+def enters_data(user) -> bool:
+    """Whether the user enters plans and progress at all (a beheerder, or an officer of
+    some organisation): readers and council members only read, and their menu says so."""
+    return user.is_authenticated and (
+        is_beheerder(user) or bool(officer_organisation_ids(user))
+    )
+
+
 def visible_plan_ids(user):
     """The ids of the plans the user sees, as a one-column subquery.
 

@@ -97,3 +97,22 @@ def test_many_plans_come_ten_at_a_time_newest_first_at_the_same_query_cost(clien
     second = client.get("/", {"page": 2})
     assert [row["plan"] for row in second.context["rows"]] == older[:3][::-1]
     assert 'rel="prev"' in second.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("role", "enters_data"),
+    [("officer", True), ("reader", False), ("council", False)],
+)
+def test_menu_offers_data_entry_only_to_who_enters_data(client, role, enters_data):
+    from policies.models import Membership
+
+    plan, _ = dashboard_plan()
+    user = UserFactory(username=f"menu-{role}", is_staff=True)
+    Membership.objects.create(
+        user=user, organisation=plan.municipalities.first(), role=role
+    )
+    client.force_login(user)
+    html = client.get("/").content.decode()
+    assert ("Mijn acties</a>" in html) is enters_data
+    assert ("Invoer (beheer)</a>" in html) is enters_data
+    assert "Alle acties</a>" in html
