@@ -121,9 +121,6 @@ class PlanState:
             "unplanned": added_condition(period.start, period.end),
         }
 
-    def list_of(self, name: str):
-        return self.actions().filter(self.conditions()[name])
-
     def actions_with_lists(self):
         """actions() with a flag per list: `in_late`, `in_due_now`, `in_due_next`,
         `in_unplanned` (for a report that walks all rows once)."""

@@ -111,16 +111,10 @@ class Period:
             return Period(self.year - 1, 4)
         return Period(self.year, self.quarter - 1)
 
-    def contains(self, date: dt.date | None) -> bool:
-        return date is not None and self.start <= date <= self.end
-
     def state_day(self, today: dt.date) -> dt.date:
         """The day whose state of affairs this period shows: its last day once it has
         ended, today while it runs (a period that has not begun shows today too)."""
         return min(self.end, today) if today >= self.start else today
-
-    def has_ended(self, today: dt.date) -> bool:
-        return today > self.end
 
     def __str__(self):
         return format_period(self.end, self.precision)

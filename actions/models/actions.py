@@ -162,8 +162,8 @@ class ActionQuerySet(ScopedQuerySet, models.QuerySet):
         """The actions in their plan on `day`, each with its state as known that day.
 
         This is the one answer to "what was the status at the end of Q2?" that the
-        dashboard, the PDF reports, the API (`?as_of=`), the exports and the reminders
-        ask. Adds `status_on` (the status of the latest progress update on or before
+        dashboard, the PDF reports, the meeting agenda, the API and the exports
+        (`?as_of=`) ask. Adds `status_on` (the status of the latest progress update on or before
         `day`; no update by then but later ones: not started; no updates at all: the
         status the plan's document gave) and `late_on` (see `late_condition`). Leaves
         out actions entered after `day` (`in_plan_since`).
@@ -219,10 +219,6 @@ class ActionQuerySet(ScopedQuerySet, models.QuerySet):
             latest_percentage=Subquery(updates.values("percentage")[:1]),
             latest_text=Subquery(updates.values("text")[:1]),
         )
-
-    def added_in(self, start: dt.date, end: dt.date):
-        """Unplanned actions added between `start` and `end` (see `added_condition`)."""
-        return self.filter(added_condition(start, end))
 
     def with_list_relations(self):
         """What every list of actions shows: plan, priority and organisations."""
