@@ -268,6 +268,20 @@ def may_save(user, instance, *, owners=(), municipalities=(), plans=()) -> bool:
     return False
 
 
+def may_add_action(user, plan, *, seen: bool = False) -> bool:
+    """May `user` add an action to this plan at all? An officer may add one to every plan
+    they see: to one they manage freely, to a shared one as their organisation's own
+    (`may_save` then checks the owners the form names). `seen`: the plan came from
+    `visible_to(user)` already, so the page asks no second time."""
+    if not user.is_active:
+        return False
+    if is_beheerder(user):
+        return True
+    if not officer_organisation_ids(user):
+        return False
+    return seen or visible_plans(user).filter(pk=plan.pk).exists()
+
+
 def _plan_of(instance):
     """Follow the model's first filled plan lookup ("priority__plan") on an instance."""
     for lookup in type(instance)._default_manager.get_queryset().plan_lookups:

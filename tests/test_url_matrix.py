@@ -343,6 +343,8 @@ def may_object(role: str, need: str, model, scope: str, refusal_hides=False) -> 
             return HIDDEN
         if need == VIEW or scope in CHANGES[role]:
             return OK
+        if need == ADD and role in OFFICERS:
+            return OK  # an action of their own, in any plan they see (may_add_action)
         return NOT_FOUND if refusal_hides else FORBIDDEN
     if policy in (ORGANISATIONS, REFERENCE):
         return OK if need == VIEW or beheerder else FORBIDDEN

@@ -15,7 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.regex_helper import normalize
 
 from actions.models import Action, Meeting
-from policies.models import Organisation, Plan
+from policies.models import Agreement, Organisation, Plan
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,7 @@ PAGES = {
     "reports:plan_actions": Kind(
         "page", "object", PAGE_READ, Plan, "pk", variants=EXPORTS
     ),
+    "reports:plan_results": Kind("page", "object", PAGE_READ, Plan, "pk"),
     "reports:meeting": Kind("page", "object", PAGE_READ, Meeting, "pk"),
     "reports:organisation": Kind("page", "object", PAGE_READ, Organisation, "pk"),
     "reports:action": Kind("page", "object", PAGE_READ, Action, "pk"),
@@ -131,6 +132,18 @@ PAGES = {
     ),
     "actions:quick-update": Kind(
         "page", "object", {"POST": CHANGE}, Action, "pk", refusal_hides=True
+    ),
+    # The officer's forms (actions/entry.py). Adding an action is an ADD on its plan:
+    # an officer may add one to every plan they see (access.may_add_action).
+    "entry:action-add": Kind("page", "object", {"GET": ADD, "POST": ADD}, Plan, "pk"),
+    "entry:action-edit": Kind(
+        "page", "object", {"GET": CHANGE, "POST": CHANGE}, Action, "pk"
+    ),
+    "entry:progress": Kind(
+        "page", "object", {"GET": CHANGE, "POST": CHANGE}, Action, "pk"
+    ),
+    "entry:result": Kind(
+        "page", "object", {"GET": CHANGE, "POST": CHANGE}, Agreement, "pk"
     ),
     "actions:reminder-settings": Kind(
         "page", "personal", {"GET": SIGNED_IN, "POST": SIGNED_IN}
