@@ -8,14 +8,39 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ivp import access
 from ivp.access import visible_choices
 from policies.models import Organisation, Plan, Priority
 
 from .models import Action, Meeting, ProgressUpdate, Status
 
 
+def _municipality_choices(request):
+    """Municipalities of the plans the requesting user sees."""
+    user = getattr(request, "user", None)
+    if user is None:
+        return Organisation.objects.none()
+    return Organisation.objects.municipalities().in_plans_visible_to(user)
+
+
+def _owner_choices(request):
+    """Organisations owning an action the requesting user sees."""
+    user = getattr(request, "user", None)
+    if user is None:
+        return Organisation.objects.none()
+    if access.is_beheerder(user):
+        return Organisation.objects.all()
+    return Organisation.objects.filter(
+        pk__in=Action.objects.visible_to(user).values("owners")
+    )
+
+
 class ActionFilterSet(django_filters.FilterSet):
-    """Filters on actions: ?plan=&municipality=&owner=&priority=&status=&deadline_after=...
+    """Filters on actions: ?plan=&municipality=&plan_municipality=&owner=&priority=
+    &status=&deadline_after=...
+
+    `municipality` selects the actions a municipality owns (is trekker of);
+    `plan_municipality` the actions in the plans of a municipality, whoever owns them.
 
     `as_of` (first: the filters after it see its annotations) gives the state of each
     action on that day (ActionQuerySet.as_of): only actions in their plan by then, with
@@ -27,15 +52,24 @@ class ActionFilterSet(django_filters.FilterSet):
     plan = django_filters.ModelChoiceFilter(
         field_name="priority__plan", queryset=visible_choices(Plan), label=_("plan")
     )
+    # Two questions about a municipality, answered apart: which actions it carries
+    # itself (Epe's own, not Hattem's in the plan they share), and which actions are in
+    # its plans. "municipality" is the first, as the word suggests on every surface.
     municipality = django_filters.ModelChoiceFilter(
+        field_name="owners",
+        queryset=_municipality_choices,
+        label=_("owned by municipality (trekker)"),
+        distinct=True,
+    )
+    plan_municipality = django_filters.ModelChoiceFilter(
         field_name="priority__plan__municipalities",
-        queryset=lambda request: Organisation.objects.municipalities(),
-        label=_("municipality"),
+        queryset=_municipality_choices,
+        label=_("in plans of municipality"),
         distinct=True,
     )
     owner = django_filters.ModelChoiceFilter(
         field_name="owners",
-        queryset=lambda request: Organisation.objects.all(),
+        queryset=_owner_choices,
         label=_("owner (trekker)"),
         distinct=True,
     )
@@ -61,6 +95,7 @@ class ActionFilterSet(django_filters.FilterSet):
             "as_of",
             "plan",
             "municipality",
+            "plan_municipality",
             "owner",
             "priority",
             "status",

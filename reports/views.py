@@ -295,12 +295,13 @@ def narrow_choices(filterset: ActionFilterSet, plan: Plan) -> None:
     """Within one plan, offer only that plan's priorities, owners and meetings.
 
     The FilterSet is the shared one (actions/filtersets.py); only the choice lists are
-    narrowed here. The plan is fixed by the URL, and "municipality" (a municipality of
-    the plan) would select all or nothing within one plan, so both are left out: which
-    municipality carries an action is the owner filter.
+    narrowed here. The plan is fixed by the URL, and "plan_municipality" would select
+    all or nothing within one plan, so both are left out; "municipality" (the trekker)
+    stays, offering the plan's municipalities.
     """
     filterset.filters.pop("plan", None)
-    filterset.filters.pop("municipality", None)
+    filterset.filters.pop("plan_municipality", None)
+    filterset.filters["municipality"].queryset = plan.municipalities.order_by("name")
     filterset.filters["priority"].queryset = Priority.objects.filter(
         plan=plan
     ).order_by("sort_key", "position", "id")

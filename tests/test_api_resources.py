@@ -8,7 +8,14 @@ from rest_framework.test import APIClient
 
 from actions.demo import demo_progress_load
 from actions.models import Action, Meeting, ProgressUpdate, Status
-from policies.models import Indicator, Measurement, Organisation, Plan, Priority
+from policies.models import (
+    Indicator,
+    Measurement,
+    Membership,
+    Organisation,
+    Plan,
+    Priority,
+)
 from policies.seeds import seeds_load
 
 from .factories import UserFactory
@@ -154,9 +161,17 @@ def test_action_filters(api):
     assert ids(status=["done", "at_risk"]) == pks(
         Action.objects.filter(status__in=["done", "at_risk"])
     )
-    assert ids(municipality=epe.pk) == pks(
+    # `municipality` is the trekker; `plan_municipality` every action of its plans.
+    assert ids(municipality=epe.pk) == pks(Action.objects.filter(owners=epe))
+    assert ids(plan_municipality=epe.pk) == pks(
         Action.objects.filter(priority__plan__municipalities=epe)
     )
+    hattem_in_epe_plans = Action.objects.filter(
+        priority__plan__municipalities=epe, owners=hattem
+    ).exclude(owners=epe)
+    assert hattem_in_epe_plans.exists()
+    assert not ids(municipality=epe.pk) & pks(hattem_in_epe_plans)
+    assert pks(hattem_in_epe_plans) <= ids(plan_municipality=epe.pk)
     assert ids(search="woninginbra") == pks(
         Action.objects.filter(title__icontains="woninginbra")
         | Action.objects.filter(description__icontains="woninginbra")
@@ -308,3 +323,20 @@ def test_delete_where_nothing_depends_on_it(api):
     assert not ProgressUpdate.objects.filter(pk=update.pk).exists()
     priority = Priority.objects.filter(actions=None, children=None).first()
     assert api.delete(f"/api/v1/priorities/{priority.pk}/").status_code == 204
+
+
+def test_municipality_filters_offer_only_municipalities_of_visible_plans(seeds):
+    epe = Organisation.objects.get(name="Epe")
+    officer = UserFactory(username="oov.epe.api")
+    Membership.objects.create(user=officer, organisation=epe, role="officer")
+    client = APIClient()
+    client.force_authenticate(officer)
+    stadskanaal = Organisation.objects.get(name="Stadskanaal")  # not in Epe's plans
+    for name in ("municipality", "plan_municipality"):
+        response = client.get("/api/v1/actions/", {name: stadskanaal.pk})
+        assert response.status_code == 400
+        assert "Selecteer een geldige keuze" in str(response.json()[name])
+    hattem = Organisation.objects.get(name="Hattem")  # shares a plan with Epe
+    response = client.get("/api/v1/actions/", {"municipality": hattem.pk})
+    assert response.status_code == 200
+    assert response.json()["count"] == Action.objects.filter(owners=hattem).count()

@@ -1,14 +1,26 @@
 """The actions of a plan, filtered with the shared ActionFilterSet; the filters live in
 the URL so a selection can be shared."""
 
+import csv
+import io
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from actions.models import Status
+from policies.models import Membership
 
-from .factories import PlanFactory, PriorityFactory, dashboard_actions, dashboard_plan
+from .factories import (
+    ActionFactory,
+    MunicipalityFactory,
+    PlanFactory,
+    PriorityFactory,
+    UserFactory,
+    dashboard_actions,
+    dashboard_plan,
+)
 from .queries import PAGE_MAX_QUERIES
 
 pytestmark = pytest.mark.django_db
@@ -120,8 +132,6 @@ def test_all_actions_page_filters_across_plans_by_plan_and_municipality(client):
         title="Tweede plan", municipalities=[plan.municipalities.first()]
     )
     elsewhere = PriorityFactory(plan=second)
-    from .factories import ActionFactory
-
     other = ActionFactory(priority=elsewhere, title="Actie in het tweede plan")
     hidden = ActionFactory(title="Actie van een plan dat de lezer niet ziet")
     client.force_login(reader)
@@ -131,7 +141,7 @@ def test_all_actions_page_filters_across_plans_by_plan_and_municipality(client):
     assert hidden.pk not in everything
     assert listed(client.get(url, {"plan": second.pk})) == {other.pk}
     municipality = plan.municipalities.order_by("pk").last()  # only in the first plan
-    assert listed(client.get(url, {"municipality": municipality.pk})) == {
+    assert listed(client.get(url, {"plan_municipality": municipality.pk})) == {
         a.pk for a in actions
     }
     # A plan the reader may not see is not a choice: a Dutch error, no rows.
@@ -152,3 +162,118 @@ def test_all_actions_page_query_count_is_the_same_for_20_and_500_actions(client)
         response = client.get(url)
     assert len(small) == len(large) <= MAX_QUERIES
     assert response.context["page"].paginator.count == 200
+
+
+def shared_plan_of_epe_and_hattem():
+    """Epe's own plan, and a plan Epe shares with Hattem in which each owns actions."""
+    epe = MunicipalityFactory(name="Epe")
+    hattem = MunicipalityFactory(name="Hattem")
+    elsewhere = MunicipalityFactory(name="Ergens anders")
+    shared = PlanFactory(title="Gedeeld plan", municipalities=[epe, hattem])
+    own = PlanFactory(title="Eigen plan van Epe", municipalities=[epe])
+    PlanFactory(title="Plan van elders", municipalities=[elsewhere])
+    epe_in_shared = ActionFactory(
+        priority=PriorityFactory(plan=shared), title="Epe trekt", owners=[epe]
+    )
+    hattem_in_shared = ActionFactory(
+        priority=epe_in_shared.priority, title="Hattem trekt", owners=[hattem]
+    )
+    both = ActionFactory(
+        priority=epe_in_shared.priority, title="Samen", owners=[epe, hattem]
+    )
+    epe_in_own = ActionFactory(
+        priority=PriorityFactory(plan=own), title="Epe alleen", owners=[epe]
+    )
+    reader = UserFactory()
+    Membership.objects.create(user=reader, organisation=epe, role="reader")
+    actions = {
+        "epe_in_shared": epe_in_shared,
+        "hattem_in_shared": hattem_in_shared,
+        "both": both,
+        "epe_in_own": epe_in_own,
+    }
+    return {"epe": epe, "hattem": hattem, "elsewhere": elsewhere}, actions, reader
+
+
+def test_municipality_means_owned_by_and_plan_municipality_in_its_plans(client):
+    towns, actions, reader = shared_plan_of_epe_and_hattem()
+    epe, hattem = towns["epe"], towns["hattem"]
+    client.force_login(reader)
+    url = reverse("reports:actions")
+
+    owned_by_epe = {actions[k].pk for k in ("epe_in_shared", "both", "epe_in_own")}
+    assert listed(client.get(url, {"municipality": epe.pk})) == owned_by_epe
+    assert listed(client.get(url, {"municipality": hattem.pk})) == {
+        actions["hattem_in_shared"].pk,
+        actions["both"].pk,
+    }
+    assert listed(client.get(url, {"plan_municipality": epe.pk})) == {
+        a.pk for a in actions.values()
+    }
+    assert listed(client.get(url, {"plan_municipality": hattem.pk})) == {
+        actions[k].pk for k in ("epe_in_shared", "hattem_in_shared", "both")
+    }
+    # The state on a day keeps the meaning.
+    assert (
+        listed(client.get(url, {"municipality": epe.pk, "as_of": "2099-12-31"}))
+        == owned_by_epe
+    )
+
+
+def test_municipality_filters_are_labelled_and_offer_only_visible_municipalities(
+    client,
+):
+    towns, actions, reader = shared_plan_of_epe_and_hattem()
+    client.force_login(reader)
+    response = client.get(reverse("reports:actions"))
+    html = response.content.decode()
+    assert "Trekker is gemeente" in html
+    assert "In plannen van gemeente" in html
+    for name in ("municipality", "plan_municipality"):
+        offered = set(response.context["form"].fields[name].queryset)
+        assert offered == {towns["epe"], towns["hattem"]}
+    assert "Ergens anders" not in html
+    response = client.get(
+        reverse("reports:actions"), {"municipality": towns["elsewhere"].pk}
+    )
+    assert listed(response) == set()
+    assert "Selecteer een geldige keuze" in response.content.decode()
+
+
+def test_plan_page_filters_on_the_trekker_municipality_of_the_plan(client):
+    towns, actions, reader = shared_plan_of_epe_and_hattem()
+    client.force_login(reader)
+    shared = actions["epe_in_shared"].priority.plan
+    url = reverse("reports:plan_actions", args=[shared.pk])
+    response = client.get(url, {"municipality": towns["hattem"].pk})
+    assert listed(response) == {actions["hattem_in_shared"].pk, actions["both"].pk}
+    assert "plan_municipality" not in response.context["form"].fields
+
+
+def test_export_keeps_the_owned_by_selection(client):
+    towns, actions, reader = shared_plan_of_epe_and_hattem()
+    client.force_login(reader)
+    response = client.get(
+        reverse("reports:actions"),
+        {"municipality": towns["hattem"].pk, "export": "csv"},
+    )
+    assert response.status_code == 200
+    text = response.content.decode("utf-8-sig")
+    titles = {
+        cell
+        for row in list(csv.reader(io.StringIO(text), delimiter=";"))[1:]
+        for cell in row
+    }
+    assert "Hattem trekt" in titles and "Samen" in titles
+    assert "Epe trekt" not in titles and "Epe alleen" not in titles
+    response = client.get(
+        reverse("reports:actions"),
+        {"plan_municipality": towns["hattem"].pk, "export": "csv"},
+    )
+    text = response.content.decode("utf-8-sig")
+    titles = {
+        cell
+        for row in list(csv.reader(io.StringIO(text), delimiter=";"))[1:]
+        for cell in row
+    }
+    assert "Epe trekt" in titles and "Epe alleen" not in titles

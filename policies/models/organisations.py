@@ -19,6 +19,19 @@ class OrganisationQuerySet(models.QuerySet):
     def municipalities(self):
         return self.filter(kind=Organisation.Kind.MUNICIPALITY)
 
+    def in_plans_visible_to(self, user):
+        """The organisations taking part as a municipality in a plan the user sees (every
+        one for a beheerder): what a municipality filter offers, so a choice list names
+        no municipality whose plans the user cannot open."""
+        if access.is_beheerder(user):
+            return self.all()
+        through = Organisation.plans.through
+        return self.filter(
+            pk__in=through.objects.filter(
+                plan_id__in=access.visible_plan_ids(user)
+            ).values("organisation_id")
+        )
+
 
 class Organisation(models.Model):
     """A municipality or a partner organisation (police, OM, RIEC, GGD, ...)."""
