@@ -77,6 +77,7 @@ class ActionForm(VersionedFormMixin, forms.ModelForm):
             "portfolio_holder": _("A role, e.g. Burgemeester; no names of persons."),
             "owner_role": _("A role such as 'voorzitter WIV'; no names of persons."),
             "budget": _("In euros, e.g. 12500 or 12500,50."),
+            "unplanned": "",  # the label says it
         }
         localized_fields = ["budget"]
         widgets = {
