@@ -11,9 +11,9 @@ import zlib
 
 from django.db import transaction
 
-from .models import Action, ProgressUpdate, Status
+from policies.demo import MARKER
 
-MARKER = "[Illustratief]"
+from .models import Action, ProgressUpdate, Status
 
 # (status of the first update, status of the latest update or None, percentage)
 SCENARIOS = [

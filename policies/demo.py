@@ -1,16 +1,25 @@
-"""Demo accounts for the seed data: one per role a municipality's users will have.
+"""Demo data on top of the seeds: accounts for every role, illustrative results.
 
 What each account may see and change follows from its memberships (ivp/access.py).
+The results are invented like the demo progress (actions/demo.py): deterministic,
+labelled with MARKER in their own text, and loaded by `load_demo_progress`, never by
+`load_seeds`.
 """
 
+import datetime as dt
 import unicodedata
+import zlib
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.text import slugify
 
-from .models import Membership, Organisation, Plan
+from .models import Agreement, Membership, Organisation, Plan, Result
 
 VELUWE_NOORD_PROGRAMME = "veluwe-noord-uvp-2021"
+MARKER = "[Illustratief]"
 
 
 def username_part(name: str) -> str:
@@ -67,4 +76,94 @@ def demo_users_load(*, password: str) -> list[tuple[str, str]]:
             memberships=[(stadskanaal, Membership.Role.COUNCIL)],
         )
         accounts.append(("raad.stadskanaal", "raadslid Stadskanaal: alleen lezen"))
+    # The police and the OM carry actions and agreements of their own in the seed plans:
+    # an officer of each hears about them (actions/reminders.py) and reports on them.
+    partners = (
+        Organisation.objects.filter(
+            kind__in=[Organisation.Kind.POLICE, Organisation.Kind.PROSECUTION]
+        )
+        .filter(Q(owned_actions__isnull=False) | Q(owned_agreements__isnull=False))
+        .distinct()
+        .order_by("name")
+    )
+    for partner in partners:
+        username = slugify(partner.name)
+        _user(username, password, memberships=[(partner, Membership.Role.OFFICER)])
+        accounts.append((username, f"medewerker {partner.name}: eigen acties"))
     return accounts
+
+
+# --- illustrative results of agreements --------------------------------------------
+
+Assessment = Result.Assessment
+# The assessment in the year an agreement was due (or, for one without a planning, in
+# every year), picked by checksum: mostly achieved, as real plans report.
+FINAL_ASSESSMENTS = [
+    Assessment.ACHIEVED,
+    Assessment.ACHIEVED,
+    Assessment.ACHIEVED,
+    Assessment.PARTLY,
+    Assessment.PARTLY,
+    Assessment.NOT_ACHIEVED,
+]
+RESULT_TEXTS = {
+    Assessment.ACHIEVED: "{marker} Behaald: uitgevoerd zoals afgesproken en "
+    "teruggekoppeld in de driehoek.",
+    Assessment.PARTLY: "{marker} Deels behaald: een deel is uitgevoerd; de rest loopt "
+    "door in het volgende jaar.",
+    Assessment.NOT_ACHIEVED: "{marker} Niet behaald: de partners hadden er geen "
+    "capaciteit voor; de driehoek stelt voor de afspraak te herijken.",
+}
+UNDERWAY_TEXT = (
+    "{marker} In uitvoering: de eerste stappen zijn gezet; het resultaat wordt in "
+    "{year} verwacht."
+)
+
+
+def _agreement_checksum(agreement: Agreement, year: int) -> int:
+    priority = agreement.priority
+    key = f"{priority.plan.slug}|{priority.code}|{priority.title}|"
+    key += f"{agreement.position}|{agreement.text}|{year}"
+    return zlib.crc32(key.encode("utf-8"))
+
+
+def _result_years(agreement: Agreement, last_year: int) -> list[tuple[int, str, str]]:
+    """(year, assessment, text) of each year an agreement reports on, up to last_year."""
+    plan = agreement.priority.plan
+    due = agreement.planning.year if agreement.planning else None
+    last = min(plan.end_year, last_year, due or plan.end_year)
+    years = []
+    for year in range(plan.start_year, last + 1):
+        if due is not None and year < due:
+            text = UNDERWAY_TEXT.format(marker=MARKER, year=due)
+            years.append((year, Assessment.PARTLY, text))
+            continue
+        checksum = _agreement_checksum(agreement, year)
+        assessment = FINAL_ASSESSMENTS[checksum % len(FINAL_ASSESSMENTS)]
+        years.append((year, assessment, RESULT_TEXTS[assessment].format(marker=MARKER)))
+    return years
+
+
+def demo_results_load(*, today: dt.date | None = None) -> int:
+    """Record illustrative results for agreements without any; returns how many.
+
+    An agreement with a planning reports "underway" in the years before it is due and
+    an assessment in its year; one without reports an assessment every year. Only years
+    that have ended before `today` get a result. Agreements that already have results
+    (demo or real) are left alone, so a second run adds nothing.
+    """
+    last_year = (today or timezone.localdate()).year - 1
+    agreements = (
+        Agreement.objects.select_related("priority__plan")
+        .filter(results__isnull=True)
+        .order_by("priority__plan__slug", "priority__sort_key", "position", "id")
+    )
+    created = 0
+    with transaction.atomic():
+        for agreement in agreements:
+            for year, assessment, text in _result_years(agreement, last_year):
+                Result.objects.create(
+                    agreement=agreement, year=year, assessment=assessment, text=text
+                )
+                created += 1
+    return created
