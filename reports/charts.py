@@ -13,6 +13,7 @@ text alternative, never by colour alone.
 from __future__ import annotations
 
 import itertools
+import math
 from decimal import Decimal
 from html import escape
 
@@ -53,7 +54,9 @@ def status_bar_svg(counts: dict[str, int], *, title: str, width: int = 320) -> s
         }
     else:
         label = _("%(title)s: no actions") % {"title": title}
-    height = 20
+    # Numbers of 14 units: at least 12px on the pages, where CSS never draws the bar
+    # narrower than 18rem (reports/static/reports/css/dashboard.css).
+    height = 24
     out = [
         (
             f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="ivp-chart ivp-status-bar" '
@@ -83,10 +86,11 @@ def status_bar_svg(counts: dict[str, int], *, title: str, width: int = 320) -> s
                 f'<line x1="{x:.2f}" y1="0" x2="{x:.2f}" y2="{height}" stroke="#ffffff" '
                 'stroke-width="2"/>'
             )
-        if w >= 18:
+        if w >= 10 + 8 * len(str(n)):
             out.append(
-                f'<text x="{x + w / 2:.2f}" y="14" font-size="11" font-family="sans-serif" '
-                f'text-anchor="middle" fill="#ffffff" aria-hidden="true">{n}</text>'
+                f'<text x="{x + w / 2:.2f}" y="17" font-size="14" font-weight="700" '
+                'font-family="sans-serif" text-anchor="middle" fill="#ffffff" '
+                f'aria-hidden="true">{n}</text>'
             )
         x += w
     out.append("</svg>")
@@ -149,19 +153,47 @@ def indicator_text(indicator, *, until_year: int | None = None) -> str:
     return " ".join(sentences)
 
 
+def axis_ticks(low: float, high: float, *, integers: bool, count: int = 5) -> list:
+    """Round tick values (steps of 1, 2, 2.5 or 5 times a power of ten) that cover
+    low..high; whole steps only when `integers` (a count has no 16.336,1)."""
+    raw = max((high - low) / (count - 1), 1e-9)
+    magnitude = 10 ** math.floor(math.log10(raw))
+    steps = (1, 2, 5, 10) if integers else (1, 2, 2.5, 5, 10)
+    step = next(m * magnitude for m in steps if m * magnitude >= raw * 0.999)
+    if integers:
+        step = max(1, round(step))
+    first = math.floor(low / step + 1e-9) * step
+    last = math.ceil(high / step - 1e-9) * step
+    n = round((last - first) / step)
+    return [Decimal(str(round(first + i * step, 10))) for i in range(n + 1)]
+
+
+def _spread(ys: list[float], *, gap: float, top: float, bottom: float) -> list[float]:
+    """Label positions near `ys` (sorted ascending) at least `gap` apart, within bounds."""
+    placed = []
+    for y in ys:
+        placed.append(max(y, placed[-1] + gap) if placed else max(y, top))
+    for i in range(len(placed) - 1, -1, -1):
+        limit = bottom if i == len(placed) - 1 else placed[i + 1] - gap
+        placed[i] = min(placed[i], limit)
+    return placed
+
+
 def indicator_chart_svg(
-    indicator, *, until_year: int | None = None, width: int = 480, height: int = 220
+    indicator, *, until_year: int | None = None, width: int = 640, height: int = 280
 ) -> str:
     """A line chart of an indicator's measurements with baseline and target lines.
 
     `until_year`: draw (and judge) what was known then, as Indicator.assessment does.
     Provisional values are drawn as open circles on a dashed segment and marked "v".
+    The reference lines are named in a column right of the plot, never over the line.
+    The pages draw it at the column's width (viewBox); the PDF at its own size.
     Expects `measurements` and `targets` prefetched when drawing many indicators.
     """
     points = indicator.points(until_year)
     targets = indicator.target_lines(until_year)
     label = indicator_text(indicator, until_year=until_year)
-    left, right, top, bottom = 56, 16, 14, 34
+    left, right, top, bottom = 72, 156, 16, 36
     plot_w, plot_h = width - left - right, height - top - bottom
 
     values = [p.value for p in points] + [t.value for t in targets]
@@ -182,7 +214,7 @@ def indicator_chart_svg(
     ]
     if not values:
         out.append(
-            f'<text x="{width / 2}" y="{height / 2}" font-size="13" font-family="sans-serif" '
+            f'<text x="{width / 2}" y="{height / 2}" font-size="14" font-family="sans-serif" '
             f'text-anchor="middle" fill="{INK}" aria-hidden="true">'
             f"{escape(_('No measurements yet.'))}</text></svg>"
         )
@@ -194,6 +226,10 @@ def indicator_chart_svg(
     pad = (high - low) * 0.1
     low = 0.0 if low >= 0 and low - pad < 0 else low - pad
     high += pad
+    ticks = axis_ticks(
+        low, high, integers=all(Decimal(v) == int(Decimal(v)) for v in values)
+    )
+    low, high = float(ticks[0]), float(ticks[-1])
     first, last = (min(years) - 0.5, max(years) + 0.5) if years else (0, 1)
     if last - first < 1:
         last = first + 1
@@ -204,47 +240,48 @@ def indicator_chart_svg(
     def sy(value) -> float:
         return top + plot_h - (float(value) - low) / (high - low) * plot_h
 
-    font = 'font-family="sans-serif" font-size="11"'
-    # Axes and a few value ticks.
+    font = 'font-family="sans-serif" font-size="13"'
+    # Axes and the value ticks.
     out.append(
         f'<g aria-hidden="true"><line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" '
         f'stroke="{INK}"/><line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" '
         f'y2="{top + plot_h}" stroke="{INK}"/>'
     )
-    for i in range(5):
-        v = low + (high - low) * i / 4
+    for v in ticks:
         y = sy(v)
         out.append(
             f'<line x1="{left - 4}" y1="{y:.1f}" x2="{left}" y2="{y:.1f}" stroke="{INK}"/>'
-            f'<text x="{left - 6}" y="{y + 4:.1f}" {font} text-anchor="end" fill="{INK}">'
+            f'<text x="{left - 7}" y="{y + 4:.1f}" {font} text-anchor="end" fill="{INK}">'
             f"{escape(_rounded(v))}</text>"
         )
     year_range = range(int(first + 0.5), int(last - 0.5) + 1)
-    step = max(1, len(year_range) // 8 + (1 if len(year_range) % 8 else 0))
+    step = max(1, len(year_range) // 6 + (1 if len(year_range) % 6 else 0))
     for year in list(year_range)[::step]:
         x = sx(year + 0.5)
         out.append(
-            f'<text x="{x:.1f}" y="{top + plot_h + 16}" {font} text-anchor="middle" '
+            f'<text x="{x:.1f}" y="{top + plot_h + 20}" {font} text-anchor="middle" '
             f'fill="{INK}">{year}</text>'
         )
     out.append("</g>")
 
-    # Baseline and targets: horizontal reference lines with their own words.
+    # Baseline and targets: horizontal reference lines, named right of the plot.
+    references = []
     if indicator.baseline_value is not None:
-        y = sy(indicator.baseline_value)
-        out.append(
-            f'<g aria-hidden="true"><line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" '
-            f'y2="{y:.1f}" stroke="{BASELINE_COLOUR}" stroke-dasharray="2 3"/>'
-            f'<text x="{left + plot_w}" y="{y - 3:.1f}" {font} text-anchor="end" '
-            f'fill="{BASELINE_COLOUR}">{escape(_("baseline"))}</text></g>'
+        references.append(
+            (sy(indicator.baseline_value), BASELINE_COLOUR, "2 3", _("baseline"))
         )
     for t in targets:
-        y = sy(t.value)
+        references.append((sy(t.value), TARGET_COLOUR, "8 4", _target_label(t)))
+    references.sort(key=lambda reference: reference[0])
+    label_ys = _spread(
+        [y + 4 for y, *_rest in references], gap=16, top=top + 4, bottom=top + plot_h
+    )
+    for (y, colour, dash, text), label_y in zip(references, label_ys, strict=True):
         out.append(
             f'<g aria-hidden="true"><line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" '
-            f'y2="{y:.1f}" stroke="{TARGET_COLOUR}" stroke-dasharray="8 4"/>'
-            f'<text x="{left + 4}" y="{y - 3:.1f}" {font} fill="{TARGET_COLOUR}">'
-            f"{escape(_target_label(t))}</text></g>"
+            f'y2="{y:.1f}" stroke="{colour}" stroke-width="1.5" stroke-dasharray="{dash}"/>'
+            f'<text x="{left + plot_w + 6}" y="{label_y:.1f}" {font} fill="{colour}">'
+            f"{escape(text)}</text></g>"
         )
 
     # The measurements: solid between final values, dashed towards a provisional one.
@@ -253,7 +290,7 @@ def indicator_chart_svg(
         dash = ' stroke-dasharray="4 3"' if a.provisional or b.provisional else ""
         out.append(
             f'<line x1="{sx(a.order):.1f}" y1="{sy(a.value):.1f}" x2="{sx(b.order):.1f}" '
-            f'y2="{sy(b.value):.1f}" stroke="{LINE_COLOUR}" stroke-width="2"{dash}/>'
+            f'y2="{sy(b.value):.1f}" stroke="{LINE_COLOUR}" stroke-width="2.5"{dash}/>'
         )
     for p in points:
         x, y = sx(p.order), sy(p.value)
@@ -264,12 +301,12 @@ def indicator_chart_svg(
             " ({})".format(_("provisional")) if p.provisional else "",
         )
         out.append(
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{fill}" stroke="{LINE_COLOUR}" '
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{fill}" stroke="{LINE_COLOUR}" '
             f'stroke-width="2"><title>{escape(tip)}</title></circle>'
         )
         if p.provisional:
             out.append(
-                f'<text x="{x + 6:.1f}" y="{y - 6:.1f}" {font} fill="{INK}">'
+                f'<text x="{x + 7:.1f}" y="{y - 7:.1f}" {font} fill="{INK}">'
                 f"{escape(_('provisional'))}</text>"
             )
     out.append("</g></svg>")

@@ -1,5 +1,6 @@
 """The server-rendered SVG charts: valid markup, the numbers in words, no outside content."""
 
+import itertools
 import xml.etree.ElementTree as ET
 from decimal import Decimal
 
@@ -126,3 +127,69 @@ def test_indicator_chart_until_a_year_draws_and_judges_what_was_known_then():
     assert "2015 190" in label and "210" not in label
     assert len(list(root.iter(SVG + "circle"))) == 1
     assert "Op koers: Beter dan de nulmeting." in label
+
+
+def _texts(root) -> list[ET.Element]:
+    return [t for t in root.iter(SVG + "text")]
+
+
+@pytest.mark.django_db
+def test_count_axis_has_whole_round_ticks_with_dutch_thousands():
+    """A count of 16.336 crimes gets ticks like 15.000 and 16.000, never 16336,1."""
+    indicator = IndicatorFactory(
+        name="Geregistreerde misdrijven", baseline_value=16336, baseline_year=2016
+    )
+    MeasurementFactory(indicator=indicator, year=2017, value=Decimal(15020))
+    MeasurementFactory(indicator=indicator, year=2018, value=Decimal(14871))
+    root = parse(indicator_chart_svg(indicator))
+    ticks = [t.text for t in _texts(root) if t.get("text-anchor") == "end"]
+    assert len(ticks) >= 3
+    for tick in ticks:
+        assert "," not in tick, ticks  # whole numbers only
+        assert int(tick.replace(".", "")) % 500 == 0, ticks  # round steps
+    assert any("." in tick for tick in ticks), ticks  # Dutch thousands separator
+
+
+@pytest.mark.django_db
+def test_rates_keep_a_decimal_comma_on_their_axis():
+    indicator = IndicatorFactory(name="Aangiftebereidheid", baseline_value="1.2")
+    MeasurementFactory(indicator=indicator, year=2017, value=Decimal("1.7"))
+    root = parse(indicator_chart_svg(indicator))
+    ticks = [t.text for t in _texts(root) if t.get("text-anchor") == "end"]
+    assert any("," in tick for tick in ticks), ticks
+    assert not any("." in tick for tick in ticks), ticks
+
+
+@pytest.mark.django_db
+def test_target_and_baseline_labels_stand_beside_the_plot_not_over_the_line():
+    indicator = IndicatorFactory(
+        name="Woninginbraken", baseline_value=Decimal(200), baseline_year=2014
+    )
+    for year, value in ((2018, 180), (2019, 178)):  # close together: spread apart
+        Target.objects.create(
+            indicator=indicator, kind="absolute", value=Decimal(value), year=year
+        )
+    for year, value in ((2015, 190), (2016, 181), (2017, 179)):
+        MeasurementFactory(indicator=indicator, year=year, value=Decimal(value))
+    root = parse(indicator_chart_svg(indicator))
+    plot_right = max(float(line.get("x2")) for line in root.iter(SVG + "line"))
+    labels = [t for t in _texts(root) if t.text.startswith(("doel", "uitgangswaarde"))]
+    assert len(labels) == 3, [t.text for t in _texts(root)]
+    assert all(float(t.get("x")) > plot_right for t in labels)
+    ys = sorted(float(t.get("y")) for t in labels)
+    assert all(b - a >= 14 for a, b in itertools.pairwise(ys)), ys  # no overlap
+
+
+@pytest.mark.django_db
+def test_indicator_chart_scales_with_its_column_and_is_wider_than_440():
+    indicator = IndicatorFactory(name="x", baseline_value=1)
+    root = parse(indicator_chart_svg(indicator))
+    assert root.get("viewBox") == f"0 0 {root.get('width')} {root.get('height')}"
+    assert int(root.get("width")) > 440
+
+
+def test_status_bar_numbers_are_large_enough_to_read():
+    root = parse(status_bar_svg({Status.DONE: 15, Status.AT_RISK: 2}, title="x"))
+    numbers = _texts(root)
+    assert [t.text for t in numbers] == ["15", "2"]
+    assert all(int(t.get("font-size")) >= 14 for t in numbers)

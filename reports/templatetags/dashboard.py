@@ -46,3 +46,10 @@ def shown_percentage(action):
     if not hasattr(action, "latest_date"):
         return action.percentage
     return action.percentage_as_of(action.latest_date, action.latest_percentage)
+
+
+@register.inclusion_tag("reports/_legend.html")
+def status_legend():
+    """What the colours of the status bars mean, in words (WCAG 1.4.1: colour is never
+    the only sign); every page that draws a bar shows it once."""
+    return {"statuses": Status.in_order()}
