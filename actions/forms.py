@@ -46,6 +46,9 @@ def organisation_choices(user, plan: Plan, action: Action | None = None):
 class ActionForm(VersionedFormMixin, forms.ModelForm):
     """Create or change an action of one plan, as an officer may."""
 
+    # Checked on the server, in Dutch; no browser marks an untouched field invalid.
+    use_required_attribute = False
+
     deadline_typed = forms.CharField(
         label=_("Deadline"), required=False, max_length=100, help_text=DEADLINE_HELP
     )
@@ -226,6 +229,8 @@ class ProgressForm(forms.ModelForm):
     ProgressUpdate.save() -> Action.refresh_from_progress().
     """
 
+    use_required_attribute = False  # checked on the server, in Dutch
+
     class Meta:
         model = ProgressUpdate
         fields = ["status", "percentage", "date", "text"]
@@ -264,6 +269,9 @@ class ProgressForm(forms.ModelForm):
 
 class ResultForm(forms.ModelForm):
     """The achieved result of an agreement in one year of its plan."""
+
+    # Checked on the server, in Dutch; no browser marks an untouched field invalid.
+    use_required_attribute = False
 
     class Meta:
         model = Result

@@ -11,29 +11,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from ivp import access
 
 from .feeds import agenda_feed
-from .models import Action, Meeting, ProgressUpdate, ReminderSettings
+from .forms import ProgressForm
+from .models import Action, Meeting, ReminderSettings
 from .models.reminders import new_feed_token
 from .reminders import RoundAlreadyOpen, may_open_round, round_open, round_status
 
 DUE_SOON_DAYS = 30
-
-
-class QuickUpdateForm(forms.ModelForm):
-    """A progress update in one line: status and what happened."""
-
-    class Meta:
-        model = ProgressUpdate
-        fields = ["status", "text"]
-        widgets = {
-            "text": forms.TextInput(attrs={"class": "utrecht-textbox", "size": 50})
-        }
-        labels = {"text": gettext_lazy("What happened?")}
 
 
 def attention_actions(user, today: dt.date):
@@ -71,9 +59,7 @@ def my_actions(request, *, form_for=None, invalid=None):
         form = (
             invalid
             if form_for == action.pk
-            else QuickUpdateForm(
-                prefix=f"a{action.pk}", initial={"status": action.status}
-            )
+            else ProgressForm(prefix=f"a{action.pk}", initial={"status": action.status})
         )
         if action.is_late(today):
             reason = _("overdue")
@@ -96,13 +82,12 @@ def my_actions(request, *, form_for=None, invalid=None):
 @require_POST
 def quick_update(request, pk):
     action = get_object_or_404(Action.objects.changeable_by(request.user), pk=pk)
-    form = QuickUpdateForm(request.POST, prefix=f"a{action.pk}")
+    form = ProgressForm(request.POST, prefix=f"a{action.pk}")
     if not form.is_valid():
         return my_actions(request, form_for=action.pk, invalid=form)
     update = form.save(commit=False)
     update.action = action
     update.author = request.user
-    update.date = timezone.localdate()
     update.save()
     messages.success(
         request,

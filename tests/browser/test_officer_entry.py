@@ -130,6 +130,14 @@ def test_officer_enters_an_action_progress_and_a_result_without_the_admin(
     result = Result.objects.get(agreement=epe_plan.agreement)
     assert (result.year, result.assessment) == (2021, "partly")
 
+    # Mijn acties records progress with the same form: status, percentage, date, text.
+    page.get_by_role("link", name="Mijn acties").click()
+    row = page.locator("section", has_text="Cameratoezicht uitbreiden")
+    expect(row.get_by_label(re.compile("^Percentage"))).to_be_visible()
+    expect(row.get_by_label(re.compile("^Datum"))).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, "my-actions")
+
     # Nothing of this went through the admin; only the sign-in did.
     admin = {p for p in paths if p.startswith("/admin/") and p != "/admin/login/"}
     assert not admin, sorted(admin)
