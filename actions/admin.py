@@ -5,9 +5,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from ivp.admin import HistoryAccessMixin, ScopedAdminMixin, ScopedInlineMixin
-from policies.models import Organisation
 
 from .exports import actions_dataset, dataset_response, progress_dataset
+from .filtersets import ActionFilterSet
 from .models import (
     Action,
     Meeting,
@@ -18,19 +18,43 @@ from .models import (
 )
 
 
-class MunicipalityFilter(admin.SimpleListFilter):
-    """Actions in plans of one municipality."""
+def _autocomplete_for(request, model, field_name: str) -> bool:
+    """Whether this is the admin's autocomplete for `model.field_name` (the parameters
+    Django's AutocompleteJsonView reads)."""
+    return (
+        request.path.endswith("/autocomplete/")
+        and request.GET.get("app_label") == model._meta.app_label
+        and request.GET.get("model_name") == model._meta.model_name
+        and request.GET.get("field_name") == field_name
+    )
 
-    title = _("municipality")
+
+class MunicipalityFilter(admin.SimpleListFilter):
+    """Actions a municipality owns (trekker), as `?municipality=` on the pages and API.
+
+    The choices and the meaning are the shared FilterSet's (actions/filtersets.py).
+    """
+
+    title = _("municipality as trekker")
     parameter_name = "municipality"
 
     def lookups(self, request, model_admin):
-        return Organisation.objects.municipalities().values_list("pk", "name")
+        choices = ActionFilterSet.base_filters[self.parameter_name].queryset(request)
+        return [(str(pk), name) for pk, name in choices.values_list("pk", "name")]
 
     def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(priority__plan__municipalities=self.value())
+        chosen = self.value()
+        if chosen and chosen in {pk for pk, _name in self.lookup_choices}:
+            definition = ActionFilterSet.base_filters[self.parameter_name]
+            return definition.filter(queryset, chosen)
         return queryset
+
+
+class PlanMunicipalityFilter(MunicipalityFilter):
+    """Actions in plans of a municipality, whoever owns them (`?plan_municipality=`)."""
+
+    title = _("municipality of the plan")
+    parameter_name = "plan_municipality"
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -70,6 +94,7 @@ class ActionAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_filter = [
         ("priority__plan", admin.RelatedOnlyFieldListFilter),
         MunicipalityFilter,
+        PlanMunicipalityFilter,
         ("owners", admin.RelatedOnlyFieldListFilter),
         "status",
         OverdueFilter,
@@ -83,8 +108,10 @@ class ActionAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     date_hierarchy = "deadline"
     inlines = [ProgressUpdateInline]
     actions = ["export_xlsx", "export_csv"]
+    # What an officer fills in comes first, in the order of the plan document; the status
+    # comes last, beside the progress timeline (the inline below) that sets it.
     fieldsets = [
-        (None, {"fields": ["priority", "agreement", "item", "title", "description"]}),
+        (None, {"fields": ["priority", "agreement", "title", "description", "note"]}),
         (
             _("Who"),
             {
@@ -93,7 +120,6 @@ class ActionAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
                     "owner_role",
                     "partners",
                     "internal_parties",
-                    "parties_text",
                     "portfolio_holder",
                 ]
             },
@@ -103,27 +129,64 @@ class ActionAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
             {
                 "fields": [
                     ("deadline", "deadline_precision"),
-                    "deadline_text",
                     "meetings",
-                    ("budget", "budget_text"),
-                ]
-            },
-        ),
-        (
-            _("Status"),
-            {
-                "fields": [
-                    ("status", "percentage", "last_update_on"),
-                    ("unplanned", "added_on", "added_on_precision"),
-                    "position",
-                    "note",
+                    "budget",
+                    ("unplanned", "added_on"),
                 ]
             },
         ),
     ]
+    # Left by the import of the plan document, shown as it was read; the beheerder's
+    # import writes them, not this form.
+    source_fieldset = (
+        _("As in the source document"),
+        {
+            "classes": ["collapse"],
+            "description": _(
+                "Written by the import of the plan document; shown here as it was read."
+            ),
+            "fields": [
+                "item",
+                "parties_text",
+                "budget_text",
+                "deadline_text",
+                "added_on_precision",
+                "position",
+            ],
+        },
+    )
+    status_fieldset = (
+        _("Status"),
+        {
+            "description": _(
+                "The status and percentage follow the latest progress update: record "
+                "progress below to change them."
+            ),
+            "fields": [("status", "percentage", "last_update_on")],
+        },
+    )
+    source_fields = source_fieldset[1]["fields"]
+    status_fields = ["status", "percentage", "last_update_on"]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        # A new action has no source document to show.
+        if obj is not None:
+            fieldsets.append(self.source_fieldset)
+        return [*fieldsets, self.status_fieldset]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("owners")
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(
+            request, queryset, search_term
+        )
+        if _autocomplete_for(request, ProgressUpdate, "action"):
+            # Progress goes only on an action the user may change: the choice list says
+            # so before the form is sent, not the refusal after it.
+            queryset = queryset.changeable_by(request.user)
+        return queryset, may_have_duplicates
 
     @admin.action(description=_("Export selected actions to Excel"))
     def export_xlsx(self, request, queryset):
@@ -138,10 +201,8 @@ class ActionAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         )
 
     def get_readonly_fields(self, request, obj=None):
-        # Once progress is reported, the status follows the latest update.
-        if obj is not None and obj.progress_updates.exists():
-            return ["status", "percentage", "last_update_on"]
-        return ["last_update_on"]
+        # The status changes only through progress (ProgressUpdate.save sets it).
+        return [*self.status_fields, *self.source_fields]
 
     def save_formset(self, request, form, formset, change):
         for update in formset.save(commit=False):
@@ -208,6 +269,13 @@ class ProgressUpdateAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         return dataset_response(
             progress_dataset(queryset), basename="voortgang", file_format="csv"
         )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "action":
+            # As the autocomplete offers (ActionAdmin.get_search_results).
+            formfield.queryset = Action.objects.changeable_by(request.user)
+        return formfield
 
     def save_model(self, request, obj, form, change):
         if obj.author_id is None:

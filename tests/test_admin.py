@@ -23,6 +23,7 @@ from .factories import (
     ProgressUpdateFactory,
     UserFactory,
 )
+from .forms import admin_post_data
 
 pytestmark = pytest.mark.django_db
 
@@ -156,3 +157,153 @@ def test_progress_update_in_admin_sets_author_and_status(admin_client):
     action.refresh_from_db()
     assert action.status == Status.AT_RISK
     assert action.progress_updates.get().author.username == "beheerder"
+
+
+def _fields(fieldsets):
+    names = []
+    for _name, options in fieldsets:
+        for line in options["fields"]:
+            names.extend(line if isinstance(line, (list, tuple)) else [line])
+    return names
+
+
+def test_add_action_form_leaves_out_import_leftovers_and_status_follows_progress(
+    admin_client,
+):
+    response = admin_client.get(reverse("admin:actions_action_add"))
+    adminform = response.context["adminform"]
+    shown = _fields(adminform.fieldsets)
+    for leftover in (
+        "parties_text",
+        "budget_text",
+        "position",
+        "added_on_precision",
+        "deadline_text",
+        "item",
+    ):
+        assert leftover not in shown, leftover
+    assert {"status", "percentage"} <= set(adminform.readonly_fields)
+    # Status comes last, beside the progress timeline (the inline that sets it).
+    assert adminform.fieldsets[-1][1]["fields"] == [
+        ("status", "percentage", "last_update_on")
+    ]
+    html = response.content.decode()
+    assert "Status en percentage volgen de laatste voortgangsrapportage" in html
+    assert 'name="status"' not in html  # only the progress rows' own status fields
+
+
+def test_change_action_form_shows_import_leftovers_collapsed_and_read_only(
+    admin_client,
+):
+    action = ActionFactory(parties_text="Gemeente, politie", budget_text="PM")
+    response = admin_client.get(
+        reverse("admin:actions_action_change", args=[action.pk])
+    )
+    source = [
+        options
+        for name, options in response.context["adminform"].fieldsets
+        if "parties_text" in options["fields"]
+    ]
+    assert source and "collapse" in source[0]["classes"]
+    html = response.content.decode()
+    assert "Zoals in het brondocument" in html
+    assert "Gemeente, politie" in html
+    assert 'name="parties_text"' not in html
+    assert 'name="budget_text"' not in html
+
+
+def test_status_posted_on_the_action_form_is_ignored(admin_client):
+    action = ActionFactory(status=Status.ONGOING)
+    url = reverse("admin:actions_action_change", args=[action.pk])
+    data = admin_post_data(admin_client.get(url), status=Status.DONE, title="Nieuw")
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    action.refresh_from_db()
+    assert action.title == "Nieuw"
+    assert action.status == Status.ONGOING
+
+
+@pytest.fixture
+def shared_plan_officer(client):
+    """An officer of Epe, in a plan Epe shares with Hattem, and one Epe cannot see."""
+    epe, hattem = MunicipalityFactory(name="Epe"), MunicipalityFactory(name="Hattem")
+    elsewhere = MunicipalityFactory(name="Ergens anders")
+    shared = PlanFactory(municipalities=[epe, hattem])
+    PlanFactory(municipalities=[elsewhere])
+    priority = PriorityFactory(plan=shared)
+    officer = UserFactory(username="oov.epe", is_staff=True)
+    Membership.objects.create(user=officer, organisation=epe, role="officer")
+    client.force_login(officer)
+    return {
+        "client": client,
+        "epe": epe,
+        "hattem": hattem,
+        "elsewhere": elsewhere,
+        "epes": ActionFactory(priority=priority, title="Van Epe", owners=[epe]),
+        "hattems": ActionFactory(
+            priority=priority, title="Van Hattem", owners=[hattem]
+        ),
+    }
+
+
+def test_progress_update_form_offers_only_actions_the_officer_may_change(
+    shared_plan_officer,
+):
+    world = shared_plan_officer
+    client = world["client"]
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "actions",
+            "model_name": "progressupdate",
+            "field_name": "action",
+            "term": "Van",
+        },
+    )
+    assert response.status_code == 200
+    offered = {int(row["id"]) for row in response.json()["results"]}
+    assert offered == {world["epes"].pk}
+    # Hattem's action, in a plan the officer sees, is not offered; a post naming it gets
+    # the choice list's error rather than a refusal after it.
+    response = client.post(
+        reverse("admin:actions_progressupdate_add"),
+        {
+            "action": world["hattems"].pk,
+            "date": "1-3-2021",
+            "status": "at_risk",
+            "text": "Vertraagd",
+        },
+    )
+    assert response.status_code == 200
+    assert "Selecteer een geldige keuze" in response.content.decode()
+    assert not world["hattems"].progress_updates.exists()
+
+
+def test_action_changelist_municipality_filters_mean_owned_by_and_in_plans_of(
+    shared_plan_officer,
+):
+    world = shared_plan_officer
+    client = world["client"]
+    url = reverse("admin:actions_action_changelist")
+    response = client.get(url)
+    html = response.content.decode()
+    assert "Op gemeente als trekker" in html
+    assert "Op gemeente van het plan" in html
+    assert "Ergens anders" not in html  # a municipality the officer sees no plan of
+    listed = response.context["cl"].result_list
+    assert set(listed) == {world["epes"], world["hattems"]}
+    owned = client.get(url, {"municipality": world["epe"].pk}).context["cl"]
+    assert list(owned.result_list) == [world["epes"]]
+    in_plans = client.get(url, {"plan_municipality": world["epe"].pk}).context["cl"]
+    assert set(in_plans.result_list) == {world["epes"], world["hattems"]}
+
+
+def test_library_text_in_the_admin_is_dutch(admin_client):
+    action = ActionFactory()
+    index = admin_client.get(reverse("admin:index")).content.decode()
+    assert "Modelnaam" in index and "Model name" not in index
+    history = admin_client.get(
+        reverse("admin:actions_action_history", args=[action.pk])
+    ).content.decode()
+    assert "Gewijzigd door" in history and "Changed by" not in history
+    assert "Kies hieronder een datum" in history
