@@ -10,17 +10,10 @@ from django.utils.translation import gettext_lazy as _
 
 from ivp import access
 from ivp.access import visible_choices
+from policies.filtersets import municipality_choices
 from policies.models import Organisation, Plan, Priority
 
 from .models import Action, Meeting, ProgressUpdate, Status
-
-
-def _municipality_choices(request):
-    """Municipalities of the plans the requesting user sees."""
-    user = getattr(request, "user", None)
-    if user is None:
-        return Organisation.objects.none()
-    return Organisation.objects.municipalities().in_plans_visible_to(user)
 
 
 def _owner_choices(request):
@@ -57,13 +50,13 @@ class ActionFilterSet(django_filters.FilterSet):
     # its plans. "municipality" is the first, as the word suggests on every surface.
     municipality = django_filters.ModelChoiceFilter(
         field_name="owners",
-        queryset=_municipality_choices,
+        queryset=municipality_choices,
         label=_("owned by municipality (trekker)"),
         distinct=True,
     )
     plan_municipality = django_filters.ModelChoiceFilter(
         field_name="priority__plan__municipalities",
-        queryset=_municipality_choices,
+        queryset=municipality_choices,
         label=_("in plans of municipality"),
         distinct=True,
     )
@@ -172,7 +165,7 @@ class MeetingFilterSet(django_filters.FilterSet):
     )
     municipality = django_filters.ModelChoiceFilter(
         field_name="municipalities",
-        queryset=lambda request: Organisation.objects.municipalities(),
+        queryset=municipality_choices,
         label=_("municipality"),
     )
     body = django_filters.ChoiceFilter(choices=Meeting.Body.choices, label=_("body"))

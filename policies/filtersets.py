@@ -11,6 +11,15 @@ from .models import Agreement, Indicator, Measurement, Organisation, Plan, Prior
 _visible_plans = visible_choices(Plan)
 
 
+def municipality_choices(request):
+    """A FilterSet `queryset` callable: the municipalities of the plans the requesting
+    user sees, so a municipality filter names no other."""
+    user = getattr(request, "user", None)
+    if user is None:
+        return Organisation.objects.none()
+    return Organisation.objects.municipalities().in_plans_visible_to(user)
+
+
 class OrganisationFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_text", label=_("search"))
 
@@ -25,7 +34,7 @@ class OrganisationFilterSet(django_filters.FilterSet):
 class PlanFilterSet(django_filters.FilterSet):
     municipality = django_filters.ModelChoiceFilter(
         field_name="municipalities",
-        queryset=lambda request: Organisation.objects.municipalities(),
+        queryset=municipality_choices,
         label=_("municipality"),
     )
     year = django_filters.NumberFilter(method="filter_year", label=_("year"))

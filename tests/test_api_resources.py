@@ -332,9 +332,14 @@ def test_municipality_filters_offer_only_municipalities_of_visible_plans(seeds):
     client = APIClient()
     client.force_authenticate(officer)
     stadskanaal = Organisation.objects.get(name="Stadskanaal")  # not in Epe's plans
-    for name in ("municipality", "plan_municipality"):
-        response = client.get("/api/v1/actions/", {name: stadskanaal.pk})
-        assert response.status_code == 400
+    for resource, name in (
+        ("actions", "municipality"),
+        ("actions", "plan_municipality"),
+        ("meetings", "municipality"),
+        ("plans", "municipality"),
+    ):
+        response = client.get(f"/api/v1/{resource}/", {name: stadskanaal.pk})
+        assert response.status_code == 400, resource
         assert "Selecteer een geldige keuze" in str(response.json()[name])
     hattem = Organisation.objects.get(name="Hattem")  # shares a plan with Epe
     response = client.get("/api/v1/actions/", {"municipality": hattem.pk})
