@@ -106,16 +106,17 @@ FINAL_ASSESSMENTS = [
     Assessment.PARTLY,
     Assessment.NOT_ACHIEVED,
 ]
+# The explanation only: the pages and the report put the assessment in words before it.
 RESULT_TEXTS = {
-    Assessment.ACHIEVED: "{marker} Behaald: uitgevoerd zoals afgesproken en "
-    "teruggekoppeld in de driehoek.",
-    Assessment.PARTLY: "{marker} Deels behaald: een deel is uitgevoerd; de rest loopt "
-    "door in het volgende jaar.",
-    Assessment.NOT_ACHIEVED: "{marker} Niet behaald: de partners hadden er geen "
-    "capaciteit voor; de driehoek stelt voor de afspraak te herijken.",
+    Assessment.ACHIEVED: "{marker} Uitgevoerd zoals afgesproken en teruggekoppeld in "
+    "de driehoek.",
+    Assessment.PARTLY: "{marker} Een deel is uitgevoerd; de rest loopt door in het "
+    "volgende jaar.",
+    Assessment.NOT_ACHIEVED: "{marker} De partners hadden er geen capaciteit voor; de "
+    "driehoek stelt voor de afspraak te herijken.",
 }
 UNDERWAY_TEXT = (
-    "{marker} In uitvoering: de eerste stappen zijn gezet; het resultaat wordt in "
+    "{marker} In uitvoering; de eerste stappen zijn gezet. Het resultaat wordt in "
     "{year} verwacht."
 )
 
