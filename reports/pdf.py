@@ -16,15 +16,17 @@ dashboard and the meeting page ask the same, so a page and its PDF cannot disagr
 2021 report printed in 2026 still tells 2021.
 """
 
+import base64
 import datetime as dt
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from xml.etree import ElementTree
 
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from actions.agenda import Agenda
@@ -36,7 +38,7 @@ from ivp.periods import Period
 from policies.models import Agreement, Indicator, Plan, Result
 
 from .charts import indicator_chart_svg, status_bar_svg
-from .fetcher import STATIC_BASE, StaticOnlyFetcher
+from .fetcher import CHART_DATA_PREFIX, STATIC_BASE, StaticOnlyFetcher
 
 # Limits: beyond these a report is refused with a message instead of tying up a worker.
 # Measured (bench/reports.py, README "PDF-rapportages"): 300 actions with two updates
@@ -105,7 +107,12 @@ class Budget:
 
 
 def html_to_pdf(html: str, *, budget: Budget | None = None) -> bytes:
-    """WeasyPrint alone: HTML to PDF, loading nothing but our own static files."""
+    """WeasyPrint alone: HTML to PDF, loading nothing but our own static files.
+
+    The PDF is PDF/UA-1: tagged (headings, lists, tables with their header cells, figures
+    with their text alternative), with the document's language and its title shown as the
+    window title, as Dutch government documents must be accessible.
+    """
     from weasyprint import HTML  # importing WeasyPrint costs ~0.8 s: only when needed
 
     budget = budget or Budget()
@@ -121,7 +128,7 @@ def html_to_pdf(html: str, *, budget: Budget | None = None) -> bytes:
             % {"pages": len(document.pages), "max": MAX_PAGES}
         )
     budget.check()
-    return document.write_pdf()
+    return document.write_pdf(pdf_variant="pdf/ua-1")
 
 
 def _check_size(actions, texts=()) -> None:
@@ -230,9 +237,7 @@ def _indicators(plan: Plan, year: int):
         latest = indicator.latest_measurement(until_year=year)
         chart = ""
         if measurements:
-            # The chart module escapes every text it draws (tests/test_pdf_safety.py
-            # puts markup into an indicator's name).
-            chart = mark_safe(indicator_chart_svg(indicator, until_year=year))
+            chart = _figure(indicator_chart_svg(indicator, until_year=year))
         rows.append(
             {
                 "indicator": indicator,
@@ -256,6 +261,27 @@ def _indicators(plan: Plan, year: int):
     return rows
 
 
+def _figure(svg: str) -> str:
+    """A chart as the PDF holds it: an SVG image with the chart's own text alternative.
+
+    WeasyPrint tags an inline <svg> as a Figure but takes its alternative from the svg's
+    <title>, which for an indicator chart is only its name (a tooltip); an <img> brings
+    its alt into the structure tree. The alt is the chart's aria-label, the numbers in
+    words that a screen reader reads on the pages, so a page and its PDF say the same.
+    The chart module escapes every text it draws (tests/test_pdf_safety.py puts markup
+    into an indicator's name), so the markup parses as XML.
+    """
+    alt = ElementTree.fromstring(svg).get("aria-label")
+    if not alt:
+        raise ValueError("A chart without a text alternative cannot go into a PDF.")
+    return format_html(
+        '<img class="chart-image" src="{}{}" alt="{}">',
+        CHART_DATA_PREFIX,
+        base64.b64encode(svg.encode("utf-8")).decode("ascii"),
+        alt,
+    )
+
+
 def _status_overview(state: PlanState) -> dict:
     """The state's counts as both PDFs print them: every status, the total, the late."""
     return {
@@ -269,7 +295,7 @@ def _status_overview(state: PlanState) -> dict:
         "next_period": str(state.upcoming),
         "statuses": Status.in_order(),
         "priority_rows": state.priority_rows,
-        "status_chart": mark_safe(  # escaped by the chart module
+        "status_chart": _figure(
             status_bar_svg(
                 state.counts,
                 title=_("Actions by status on %(date)s")
@@ -312,6 +338,9 @@ def _sections(state: PlanState, rows: list[ActionRow]) -> list[dict]:
         {
             "priority": item.priority,
             "depth": item.depth,
+            # Headings follow the tree under the chapter's h2, so a screen reader's list
+            # of headings nests sub-priorities under their priority (h6 is the deepest).
+            "level": min(3 + item.depth, 5),
             "rows": rows_by_priority.get(item.priority.pk, []),
             "anchor": f"prio-{item.priority.pk}",
             "has_children": item.has_children,
@@ -333,8 +362,11 @@ def quarterly_report_html(
     with translation.override(language):
         # Titles are put together from pieces without placeholders: locale/fill.py cannot
         # clear a fuzzy flag that comes with "python-format", so such msgids stay English.
+        # The gettext call stays outside the f-string: makemessages does not look inside
+        # one, and the PDF's title (its metadata, read out first) would stay English.
         quarter_label = str(period)
-        title = f"{_('Progress report')} {plan.title}, {quarter_label}"
+        report = _("Progress report")
+        title = f"{report} {plan.title}, {quarter_label}"
         context = _common(
             plan,
             kind=_("Quarterly progress report for the driehoek"),
@@ -454,7 +486,8 @@ def annual_report_html(
                 "cancelled",
             )
         }
-        title = f"{_('Annual report')} {year}: {plan.title}"
+        report = _("Annual report")  # outside the f-string, see quarterly_report_html
+        title = f"{report} {year}: {plan.title}"
         context = _common(
             plan,
             kind=_("Annual report to the municipal council"),
