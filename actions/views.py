@@ -5,6 +5,7 @@ import datetime as dt
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import F, OuterRef, Q, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -162,7 +163,7 @@ def progress_round(request, pk):
     may_open = may_open_round(request.user, meeting)
     if request.method == "POST":
         if not may_open:
-            return HttpResponse(status=403)
+            raise PermissionDenied  # the Dutch 403 page, as everywhere
         try:
             _round, sent = round_open(meeting=meeting, user=request.user)
             messages.success(
