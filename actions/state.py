@@ -62,6 +62,8 @@ class PriorityRow:
     counts: dict[str, int] = field(default_factory=zero_counts)
     lists: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LISTS, 0))
     has_children: bool = False
+    # Its own actions per list, without the sub-priorities' (the annual summary's rows).
+    own_lists: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LISTS, 0))
 
     @property
     def total(self) -> int:
@@ -87,6 +89,7 @@ class PlanState:
         *,
         user=None,
         today: dt.date | None = None,
+        meeting_day: dt.date | None = None,
     ):
         self.plan = plan
         self.period = period
@@ -94,6 +97,9 @@ class PlanState:
         self.today = today or timezone.localdate()
         self.day = period.state_day(self.today)
         self.upcoming = period.next()
+        # The day of the next driehoek after the state day, if the caller knows one:
+        # what is due before it is a key figure of the dashboard.
+        self.meeting_day = meeting_day
 
     @property
     def shows_today(self) -> bool:
@@ -146,6 +152,10 @@ class PlanState:
                 for name, q in self.conditions().items()
             }
         )
+        if self.meeting_day is not None:
+            aggregates["n_due_before_meeting"] = Count(
+                "pk", filter=self.due_before_condition(self.meeting_day)
+            )
         rows = self.actions().order_by().values("priority_id").annotate(**aggregates)
         return {row.pop("priority_id"): row for row in rows}
 
@@ -166,7 +176,8 @@ class PlanState:
             numbers = self._per_priority.get(priority.pk, {})
             own = {s: numbers.get(f"n_{s}", 0) for s in zero_counts()}
             row = PriorityRow(priority, depth, own, counts=dict(own))
-            row.lists = {name: numbers.get(f"n_{name}", 0) for name in LISTS}
+            row.own_lists = {name: numbers.get(f"n_{name}", 0) for name in LISTS}
+            row.lists = dict(row.own_lists)
             rows.append(row)
             for child in children.get(priority.pk, []):
                 row.has_children = True
@@ -216,3 +227,23 @@ class PlanState:
     @property
     def late(self) -> int:
         return self.list_totals["late"]
+
+    def due_before_condition(self, day: dt.date) -> Q:
+        """Open on the state day, with a deadline from the state day up to `day`: what
+        must be finished before a meeting on `day` (the late ones are already late)."""
+        return Q(deadline__gte=self.day, deadline__lte=day) & ~Q(
+            status_on__in=CLOSED_STATUSES
+        )
+
+    @cached_property
+    def due_before_meeting(self) -> int | None:
+        """How many actions are due before the meeting on `meeting_day` (None without
+        one); counted in the same query as the per-status numbers."""
+        if self.meeting_day is None:
+            return None
+        shown = {row.priority.pk for row in self.priority_rows}
+        return sum(
+            numbers.get("n_due_before_meeting", 0)
+            for pk, numbers in self._per_priority.items()
+            if pk in shown
+        )

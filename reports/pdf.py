@@ -19,23 +19,22 @@ dashboard and the meeting page ask the same, so a page and its PDF cannot disagr
 import base64
 import datetime as dt
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
-from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from actions.agenda import Agenda
+from actions.annual import AnnualSummary
 from actions.models import Action, Meeting, Status
 from actions.state import LISTS, PlanState
 from ivp.formats import date as dutch_date
 from ivp.formats import number as dutch_number
 from ivp.periods import Period
-from policies.models import Agreement, Indicator, Plan, Result
+from policies.models import Indicator, Plan
 
 from .charts import indicator_chart_svg, status_bar_svg
 from .fetcher import CHART_DATA_PREFIX, STATIC_BASE, StaticOnlyFetcher
@@ -409,44 +408,24 @@ def annual_report_html(
     plan: Plan, *, year: int, today: dt.date | None = None, language="nl"
 ) -> str:
     budget = Budget()
-    state = PlanState(plan, Period(year), today=today)
+    # The summary and the agreements with their results are the council page's too.
+    summary = AnnualSummary(plan, year, today=today)
+    state = summary.state
     rows, _lists = _state_rows(state)
-    agreements = list(
-        Agreement.objects.filter(priority__plan=plan)
-        .prefetch_related(
-            "owners",
-            "partners",
-            Prefetch(
-                "results",
-                queryset=Result.objects.filter(year=year),
-                to_attr="results_of_year",
-            ),
-        )
-        .order_by("priority__sort_key", "position", "id")
+    _check_size(
+        [],
+        [
+            a.agreement.text + a.agreement.expected_result
+            for row in summary.rows
+            for a in row.results.agreements
+        ],
     )
-    priority_results = {
-        result.priority_id: result
-        for result in Result.objects.filter(priority__plan=plan, year=year)
-    }
-    _check_size([], [a.text + a.expected_result for a in agreements])
-    agreements_by_priority: dict[int, list] = {}
-    for agreement in agreements:
-        result = agreement.results_of_year[0] if agreement.results_of_year else None
-        agreements_by_priority.setdefault(agreement.priority_id, []).append(
-            {
-                "agreement": agreement,
-                "result": result,
-                "owners": ", ".join(o.name for o in agreement.owners.all()),
-                "partners": ", ".join(o.name for o in agreement.partners.all()),
-            }
-        )
     with translation.override(language):
         sections = _sections(state, rows)
-        summary = []
         for section in sections:
-            priority = section["priority"]
-            section["agreements"] = agreements_by_priority.get(priority.pk, [])
-            section["result"] = priority_results.get(priority.pk)
+            results = summary.results.of(section["priority"])
+            section["agreements"] = results.agreements
+            section["result"] = results.result
             section["done"] = [r for r in section["rows"] if r.status == Status.DONE]
             section["late"] = [r for r in section["rows"] if r.late]
             section["cancelled"] = [
@@ -457,35 +436,6 @@ def annual_report_html(
                 for r in section["rows"]
                 if not r.late and r.status not in (Status.DONE, Status.CANCELLED)
             ]
-            assessments = Counter(
-                a["result"].assessment for a in section["agreements"] if a["result"]
-            )
-            summary.append(
-                {
-                    "section": section,
-                    "agreements": len(section["agreements"]),
-                    "achieved": assessments.get(Result.Assessment.ACHIEVED, 0),
-                    "partly": assessments.get(Result.Assessment.PARTLY, 0),
-                    "not_achieved": assessments.get(Result.Assessment.NOT_ACHIEVED, 0),
-                    "done": len(section["done"]),
-                    "late": len(section["late"]),
-                    "ongoing": len(section["ongoing"]),
-                    "cancelled": len(section["cancelled"]),
-                }
-            )
-        totals = {
-            key: sum(item[key] for item in summary)
-            for key in (
-                "agreements",
-                "achieved",
-                "partly",
-                "not_achieved",
-                "done",
-                "late",
-                "ongoing",
-                "cancelled",
-            )
-        }
         report = _("Annual report")  # outside the f-string, see quarterly_report_html
         title = f"{report} {year}: {plan.title}"
         context = _common(
@@ -503,10 +453,11 @@ def annual_report_html(
                 "shows_today": state.shows_today,
                 **_status_overview(state),
                 "sections": sections,
-                "summary": summary,
-                "totals": totals,
-                "has_agreements": bool(agreements),
-                "has_actions": bool(rows),
+                "summary": summary.rows,
+                "totals": summary.totals,
+                "results_sentence": summary.sentence,
+                "has_agreements": summary.has_agreements,
+                "has_actions": summary.has_actions,
                 "indicators": _indicators(plan, year),
             }
         )

@@ -378,3 +378,17 @@ class Result(models.Model):
 
     def __str__(self):
         return f"{self.year}: {self.get_assessment_display() or self.text[:60]}"
+
+    @property
+    def assessment_label(self) -> str:
+        """The assessment in words; a result recorded without one is "reported"."""
+        return self.get_assessment_display() or str(_("reported"))
+
+    @property
+    def badge(self) -> str:
+        """The utrecht-status-badge modifier that shows the assessment on the pages."""
+        return {
+            self.Assessment.ACHIEVED: "success",
+            self.Assessment.PARTLY: "warning",
+            self.Assessment.NOT_ACHIEVED: "danger",
+        }.get(self.assessment, "neutral")
