@@ -35,8 +35,9 @@ from actions.lists import capped_lists
 from actions.models import CLOSED_STATUSES, Action, Meeting, Status
 from actions.models.actions import late_condition
 from actions.state import PlanState, counts_of, status_aggregates
+from ivp import access
 from ivp.periods import Period
-from policies.models import Indicator, Organisation, Plan, Priority
+from policies.models import Agreement, Indicator, Organisation, Plan, Priority
 
 from .charts import indicator_chart_svg, status_bar_svg
 
@@ -138,6 +139,10 @@ def home(request):
         Plan.objects.filter(pk__in=list(page.object_list))
         .prefetch_related("municipalities")  # the page shows no partners
         .annotate(
+            # A subquery, not a join: joining agreements would multiply the actions.
+            has_agreements=Exists(
+                Agreement.objects.filter(priority__plan=OuterRef("pk"))
+            ),
             **status_aggregates(prefix),
             n_overdue=Count(
                 f"{prefix}pk",
@@ -189,16 +194,67 @@ def plan_organisations(plan: Plan) -> tuple[list, list]:
     )
 
 
+def indicator_items(user, plan: Plan, year: int) -> list[dict]:
+    """The plan's indicators with their assessment, figures and chart, judged with what
+    was known in `year`, as the PDF of that year judges them. Three queries."""
+    return [
+        {
+            "indicator": indicator,
+            "assessment": indicator.assessment(until_year=year),
+            "measurements": indicator.measurements_until(year),
+            "chart": mark_safe(indicator_chart_svg(indicator, until_year=year)),
+        }
+        for indicator in Indicator.objects.visible_to(user)
+        .filter(plan=plan)
+        .prefetch_related("measurements", "targets")
+        .order_by("name")
+    ]
+
+
 @dashboard_page
 def plan_dashboard(request, pk):
     """The plan in a period: its state as of the period's state day (PlanState), the
     lists of late and due actions, its meetings and its indicators."""
-    plan = get_object_or_404(Plan.objects.visible_to(request.user), pk=pk)
+    plan = get_object_or_404(
+        # A plan may record its work as agreements rather than actions; counted with
+        # the plan, as the page's query budget is spent (the council page tells them).
+        Plan.objects.visible_to(request.user).annotate(
+            n_agreements=Count("priorities__agreements", distinct=True)
+        ),
+        pk=pk,
+    )
     municipalities, partners = plan_organisations(plan)
     today = timezone.localdate()
     form = PeriodForm(request.GET or None)
     period = chosen_period(form, plan, today)
-    state = PlanState(plan, period, user=request.user, today=today)
+    meetings = list(
+        Meeting.objects.visible_to(request.user)
+        .filter(plans=plan)
+        .annotate(
+            n_items=Count(
+                "actions", filter=Q(actions__priority__plan=plan), distinct=True
+            )
+        )
+        .order_by("date", "id")
+    )
+    next_meeting = next((m for m in meetings if m.date >= today), None)
+    # What is due before the next driehoek after the state day is a key figure,
+    # counted by PlanState with the rest.
+    next_driehoek = next(
+        (
+            m
+            for m in meetings
+            if m.body == Meeting.Body.DRIEHOEK and m.date >= period.state_day(today)
+        ),
+        None,
+    )
+    state = PlanState(
+        plan,
+        period,
+        user=request.user,
+        today=today,
+        meeting_day=next_driehoek.date if next_driehoek else None,
+    )
     upcoming = state.upcoming
     on = state.day
     open_statuses = [s for s in Status.values if s not in CLOSED_STATUSES]
@@ -227,36 +283,7 @@ def plan_dashboard(request, pk):
     for row in rows:
         row.bar = mark_safe(status_bar_svg(row.counts, title=str(row.priority)))
 
-    meetings = list(
-        Meeting.objects.visible_to(request.user)
-        .filter(plans=plan)
-        .annotate(
-            n_items=Count(
-                "actions", filter=Q(actions__priority__plan=plan), distinct=True
-            )
-        )
-        .order_by("date", "id")
-    )
-    next_meeting = next((m for m in meetings if m.date >= today), None)
-
-    indicators = []
-    for indicator in (
-        Indicator.objects.visible_to(request.user)
-        .filter(plan=plan)
-        .prefetch_related("measurements", "targets")
-        .order_by("name")
-    ):
-        # Judged with what was known in the period's year, as the PDF of that year is.
-        indicators.append(
-            {
-                "indicator": indicator,
-                "assessment": indicator.assessment(until_year=period.year),
-                "measurements": indicator.measurements_until(period.year),
-                "chart": mark_safe(
-                    indicator_chart_svg(indicator, until_year=period.year)
-                ),
-            }
-        )
+    indicators = indicator_items(request.user, plan, period.year)
 
     years = list(range(plan.start_year, plan.end_year + 1))
     return render(
@@ -281,9 +308,11 @@ def plan_dashboard(request, pk):
             **lists,
             "meetings": meetings,
             "next_meeting": next_meeting,
+            "next_driehoek": next_driehoek,
             "indicators": indicators,
             "pdf_quarterly": pdf_url("pdf:quarterly", plan.pk),
             "pdf_annual": pdf_url("pdf:annual", plan.pk, period.year),
+            "may_add_action": access.may_add_action(request.user, plan, seen=True),
         },
     )
 
@@ -367,6 +396,8 @@ def actions_page(request, plan: Plan | None):
             "page": page,
             "today": timezone.localdate(),
             "filtered": filterset.is_bound,
+            "may_add_action": plan is not None
+            and access.may_add_action(request.user, plan, seen=True),
         },
     )
 
@@ -548,5 +579,8 @@ def action_detail(request, pk):
             "today": timezone.localdate(),
             "overdue": action.is_late(),
             "may_change": request.user.has_perm("actions.change_action", action),
+            "may_record_result": action.agreement is not None
+            and access.enters_data(request.user)
+            and access.can(request.user, access.CHANGE, action.agreement),
         },
     )
