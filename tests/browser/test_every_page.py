@@ -127,6 +127,10 @@ PAGES = [
         lambda o: _url("reports:plan", o.plan, "?periode=jaar&jaar=2021"),
     ),
     Page("plan actions", lambda o: _url("reports:plan_actions", o.plan)),
+    Page(
+        "agreements and results",
+        lambda o: _url("reports:plan_results", o.plan, "?jaar=2021"),
+    ),
     Page("all actions", lambda o: reverse("reports:actions")),
     Page(
         "meeting",
