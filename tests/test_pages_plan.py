@@ -2,6 +2,7 @@
 actions, meetings and indicators, for someone who may see the plan; 404 for others."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.db import connection
@@ -171,3 +172,61 @@ def test_long_lists_are_cut_with_a_link_to_all_of_them(client, plan_and_reader):
     assert listed.paginator.count == 100
     assert len(listed.object_list) == 50
     assert "Volgende pagina" in client.get(link).content.decode()
+
+
+def key_figures(html: str) -> dict[str, int]:
+    return {
+        key: int(n)
+        for key, n in re.findall(
+            r'data-key-figure="(\w+)"><dt>.*?</dt><dd>(\d+)</dd>', html, re.S
+        )
+    }
+
+
+def test_key_figures_at_the_top_are_the_plan_states_and_name_the_next_driehoek(
+    client, plan_and_reader
+):
+    plan, reader = plan_and_reader
+    actions = dashboard_actions(plan, 24)
+    client.force_login(reader)
+    response = client.get(
+        reverse("reports:plan", args=[plan.pk]),
+        {"periode": "kwartaal", "jaar": 2021, "kwartaal": 2},
+    )
+    html = response.content.decode()
+    state = response.context["state"]
+    figures = key_figures(html)
+    # The first driehoek after the state day (30 June 2021) is the one of 4 November.
+    assert "Open, deadline vóór de driehoek van 4 november 2021" in html
+    open_before = [
+        a
+        for a in actions
+        if dt.date(2021, 6, 30) <= a.deadline <= dt.date(2021, 11, 4)
+        and a.status != Status.DONE
+    ]
+    assert open_before and state.late  # the figures below are not all zero
+    assert figures == {
+        "late": state.late,
+        "due_before_meeting": len(open_before),
+        "done": state.counts[Status.DONE],
+        "at_risk": state.counts[Status.AT_RISK],
+    }
+    # Figures before the tables: the summary is read first.
+    assert html.index('data-key-figure="late"') < html.index('id="per-prioriteit"')
+    # Colours are explained in words next to the bars.
+    assert "Kleuren in de balken" in html
+
+
+def test_without_a_coming_driehoek_the_key_figure_is_the_next_period(
+    client, plan_and_reader
+):
+    plan, reader = plan_and_reader
+    dashboard_actions(plan, 12)
+    client.force_login(reader)
+    response = client.get(
+        reverse("reports:plan", args=[plan.pk]),
+        {"periode": "kwartaal", "jaar": 2021, "kwartaal": 4},
+    )
+    figures = key_figures(response.content.decode())
+    assert "due_before_meeting" not in figures
+    assert figures["due_next"] == response.context["state"].list_totals["due_next"]
