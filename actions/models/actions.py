@@ -339,6 +339,17 @@ class Action(VersionedModel):
         blank=True,
         help_text=_("Remarks, e.g. where the source contradicts itself."),
     )
+    # The plan cycle: an unfinished action of last year's programme lives on as a new
+    # action of next year's programme; its history stays with the old one.
+    carried_over_from = models.ForeignKey(
+        "self",
+        verbose_name=_("carried over from"),
+        related_name="carried_over_to",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        help_text=_("The action of an earlier programme this action continues."),
+    )
     position = models.PositiveIntegerField(_("position"), default=0)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
