@@ -1,6 +1,7 @@
 """Actions, their progress updates, and the meetings they report to."""
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,23 +13,38 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    IntegerField,
     OuterRef,
     Q,
     Subquery,
+    Sum,
     Value,
     When,
 )
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import In
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from ivp.access import ScopedQuerySet, is_beheerder, managed_plans, owned_actions
+from ivp.access import (
+    ScopedQuerySet,
+    is_beheerder,
+    managed_plans,
+    officer_organisation_ids,
+    owned_actions,
+)
 from ivp.periods import Precision, end_of_precision, format_period
 from ivp.versioning import VersionedModel
 from policies.models import Plan
 
-from .status import CLOSED_STATUSES, Status
+from .status import (
+    CLOSED_STATUSES,
+    COMBINED_BY_MASK,
+    STATUS_BIT,
+    Status,
+    combined_status,
+)
 
 
 class MeetingQuerySet(ScopedQuerySet, models.QuerySet):
@@ -105,6 +121,16 @@ class Meeting(VersionedModel):
         label = self.title or self.get_body_display().capitalize()
         return f"{label} {formats.date_format(self.date, 'SHORT_DATE_FORMAT')}"
 
+    def save(self, *args, **kwargs):
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            # A deadline written as this meeting moves with it, in the same transaction
+            # (see Action.deadline_meeting). Each action is saved, not updated in bulk,
+            # so that its version and history say that its deadline changed.
+            for action in self.deadline_actions.exclude(deadline=self.date):
+                action.deadline_meeting = self
+                action.save()
+
 
 def late_condition(day: dt.date, *, status: str = "status", prefix: str = "") -> Q:
     """Late on `day`: the deadline lay before `day` and the status (the field or
@@ -128,6 +154,64 @@ def added_condition(start: dt.date, end: dt.date, *, prefix: str = "") -> Q:
     return q(unplanned=True) & (
         q(added_on__range=(start, end))
         | q(added_on__isnull=True, deadline__range=(start, end))
+    )
+
+
+def _status_bit(field: str):
+    """The bit of the status in `field` (status.STATUS_BIT)."""
+    return Case(
+        *(
+            When(**{field: status}, then=Value(bit))
+            for status, bit in STATUS_BIT.items()
+        ),
+        output_field=IntegerField(),
+    )
+
+
+def _status_mask_on(day: dt.date):
+    """Per action (OuterRef "pk"), the statuses of its parts on `day` as a bit mask:
+    one part per trekker, or the action as a whole when it has none. A part's status is
+    that of its latest update by `day` that is its own or the whole action's; not
+    started without one (the caller asks this only of actions that have updates)."""
+    not_started = Value(STATUS_BIT[Status.NOT_STARTED])
+
+    def latest_bit(updates):
+        return Coalesce(
+            Subquery(
+                updates.filter(date__lte=day)
+                .order_by("-date", "-id")
+                .annotate(bit=_status_bit("status"))
+                .values("bit")[:1]
+            ),
+            not_started,
+        )
+
+    per_owner = (
+        Action.owners.through.objects.filter(action=OuterRef("pk"))
+        .annotate(
+            part_bit=latest_bit(
+                ProgressUpdate.objects.filter(action=OuterRef("action_id")).filter(
+                    Q(organisation=OuterRef("organisation_id"))
+                    | Q(organisation__isnull=True)
+                )
+            )
+        )
+        .values("action")
+        .annotate(mask=Sum("part_bit", distinct=True))
+        .values("mask")
+    )
+    whole = latest_bit(ProgressUpdate.objects.filter(action=OuterRef("pk")))
+    return Coalesce(Subquery(per_owner), whole, output_field=IntegerField())
+
+
+def _combined_status_sql(mask):
+    """combined_status() of the parts in `mask`, looked up in its table of all masks."""
+    return Case(
+        *(
+            When(In(mask, masks), then=Value(status))
+            for status, masks in COMBINED_BY_MASK.items()
+        ),
+        output_field=models.CharField(),
     )
 
 
@@ -163,10 +247,14 @@ class ActionQuerySet(ScopedQuerySet, models.QuerySet):
 
         This is the one answer to "what was the status at the end of Q2?" that the
         dashboard, the PDF reports, the meeting agenda, the API and the exports
-        (`?as_of=`) ask. Adds `status_on` (the status of the latest progress update on or before
-        `day`; no update by then but later ones: not started; no updates at all: the
-        status the plan's document gave) and `late_on` (see `late_condition`). Leaves
+        (`?as_of=`) ask. Adds `status_on` and `late_on` (see `late_condition`). Leaves
         out actions entered after `day` (`in_plan_since`).
+
+        `status_on` is what Action.refresh_from_progress() would have stored that day:
+        each trekker's part has the status of its latest update on or before `day`
+        (its own or one for the action as a whole; none by then: not started), and
+        `combined_status` makes one status of the parts; no updates at all: the status
+        the plan's document gave. One subquery a row, however many trekkers.
 
         The current status is stored on the action (refresh_from_progress), so for
         today or later no subquery is needed.
@@ -175,18 +263,13 @@ class ActionQuerySet(ScopedQuerySet, models.QuerySet):
         if day >= timezone.localdate():
             queryset = queryset.annotate(status_on=F("status"))
         else:
-            updates = ProgressUpdate.objects.filter(action=OuterRef("pk"))
             queryset = queryset.annotate(
-                status_on=Coalesce(
-                    Subquery(
-                        updates.filter(date__lte=day)
-                        .order_by("-date", "-id")
-                        .values("status")[:1]
+                status_on=Case(
+                    When(
+                        Exists(ProgressUpdate.objects.filter(action=OuterRef("pk"))),
+                        then=_combined_status_sql(_status_mask_on(day)),
                     ),
-                    Case(
-                        When(Exists(updates), then=Value(Status.NOT_STARTED)),
-                        default=F("status"),
-                    ),
+                    default=F("status"),
                     output_field=models.CharField(),
                 )
             )
@@ -298,6 +381,21 @@ class Action(VersionedModel):
     deadline_text = models.CharField(
         _("deadline as written"), max_length=300, blank=True
     )
+    # "Voor de driehoek van 9 september": the deadline is that meeting's day. The date is
+    # still stored in `deadline` (Action.save copies it, Meeting.save moves it), because
+    # every question about lateness (late_condition, PlanState, the filters, the index
+    # on status and deadline) compares `deadline`; reading the meeting's date instead
+    # would put a join into each of them. SET_NULL: a meeting that is deleted leaves the
+    # deadline on the day it last had.
+    deadline_meeting = models.ForeignKey(
+        Meeting,
+        verbose_name=_("deadline: meeting"),
+        related_name="deadline_actions",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        help_text=_("The deadline is this meeting and moves with it."),
+    )
     meetings = models.ManyToManyField(
         Meeting,
         verbose_name=_("reported at"),
@@ -395,6 +493,9 @@ class Action(VersionedModel):
     def save(self, *args, **kwargs):
         # Every write path (admin, API, pages, seeds) stores a month, quarter or year
         # deadline as its last day, the day from which it is late.
+        if self.deadline_meeting_id is not None:
+            self.deadline = self.deadline_meeting.date
+            self.deadline_precision = Precision.DAY
         if self.deadline is not None:
             self.deadline = end_of_precision(self.deadline, self.deadline_precision)
         return super().save(*args, **kwargs)
@@ -434,21 +535,81 @@ class Action(VersionedModel):
         ActionQuerySet.with_latest_progress() picks it in SQL."""
         return self.progress_updates.order_by("-date", "-id").first()
 
+    def parts(self, updates=None) -> list["Part"]:
+        """Each trekker's part of the action: its status, percentage and latest update
+        (its own, or the latest one for the action as a whole). An action with no or
+        one trekker has one part, the action as a whole, which follows its latest update.
+
+        `updates`: the action's progress updates newest first, when the caller has them
+        already (the action page); the owners come from `owners.all()` (prefetched or
+        not).
+        """
+        if updates is None:
+            updates = list(self.progress_updates.order_by("-date", "-id"))
+        owners = sorted(self.owners.all(), key=lambda o: o.name)
+        if len(owners) <= 1:
+            return [Part.of(None, updates[0] if updates else None, self)]
+        parts = []
+        for owner in owners:
+            latest = next(
+                (u for u in updates if u.organisation_id in (None, owner.pk)), None
+            )
+            parts.append(Part.of(owner, latest, self, any_updates=bool(updates)))
+        return parts
+
+    @property
+    def is_shared(self) -> bool:
+        """Several trekkers, each reporting its own part."""
+        return len(self.owners.all()) > 1
+
+    def record_progress(
+        self,
+        *,
+        by,
+        status: str,
+        text: str,
+        date: dt.date | None = None,
+        percentage: int | None = None,
+        organisation=None,
+    ) -> "ProgressUpdate":
+        """Record progress for the action as a whole, or for one trekker's part
+        (`organisation`), as `by`; the action's status follows (ProgressUpdate.save).
+        Raises ValidationError for what the model refuses."""
+        update = ProgressUpdate(
+            action=self,
+            organisation=organisation,
+            status=status,
+            text=text,
+            percentage=percentage,
+            author=by,
+            date=date or timezone.localdate(),
+        )
+        update.full_clean()
+        update.save()
+        return update
+
     def refresh_from_progress(self, *, by=None) -> None:
-        """Take status and percentage from the latest progress update, if there is one.
+        """Take status and percentage from the progress updates, if there are any: the
+        latest update's, or for a shared action the combination of its trekkers' parts
+        (`parts`, `combined_status`).
 
         A change of status is a change of the action like any other: a save that bumps
         the version (someone editing the action from before it is told) and leaves a
         history record saying who (`by`, else the signed-in user) and when.
         """
-        latest = self.latest_progress_update()
-        if latest is None:
+        updates = list(self.progress_updates.order_by("-date", "-id"))
+        if not updates:
             return
+        parts = self.parts(updates)
+        followed = (
+            combined_status(part.status for part in parts),
+            _combined_percentage(parts),
+            updates[0].date,
+        )
         with transaction.atomic():
             # The stored action, not this instance, which may be older than the
             # database: progress sets three fields and must not put back anything else.
             current = Action._base_manager.select_for_update().get(pk=self.pk)
-            followed = (latest.status, latest.percentage, latest.date)
             if (current.status, current.percentage, current.last_update_on) != followed:
                 current.status, current.percentage, current.last_update_on = followed
                 if by is not None:
@@ -458,12 +619,65 @@ class Action(VersionedModel):
         self.version = current.version
 
 
+@dataclass(frozen=True)
+class Part:
+    """One trekker's part of an action (Action.parts); organisation None: the action
+    as a whole."""
+
+    organisation: object
+    update: "ProgressUpdate | None"
+    status: str
+    percentage: int | None
+
+    @classmethod
+    def of(cls, organisation, update, action, *, any_updates=False) -> "Part":
+        if update is not None:
+            return cls(organisation, update, update.status, update.percentage)
+        if any_updates:
+            # Others have reported, this trekker not yet.
+            return cls(organisation, None, Status.NOT_STARTED, None)
+        return cls(organisation, None, action.status, action.percentage)
+
+    @property
+    def closed(self) -> bool:
+        return self.status in CLOSED_STATUSES
+
+
+def _combined_percentage(parts: list[Part]) -> int | None:
+    """The percentage done of the action: its parts' latest update's when they share
+    one; otherwise the mean of the parts that say it (a part done without a
+    percentage counts as 100, one not started as 0), leaving out cancelled parts."""
+    if len({id(part.update) for part in parts}) == 1:
+        return parts[0].percentage
+    known = []
+    for part in parts:
+        if part.status == Status.CANCELLED:
+            continue
+        if part.percentage is not None:
+            known.append(part.percentage)
+        elif part.status == Status.DONE:
+            known.append(100)
+        elif part.status == Status.NOT_STARTED:
+            known.append(0)
+    return round(sum(known) / len(known)) if known else None
+
+
 class ProgressUpdateQuerySet(ScopedQuerySet, models.QuerySet):
     plan_lookups = ("action__priority__plan",)
 
     def changeable_by(self, user):
-        """Progress of the actions the user may change."""
-        return self.filter(action__in=Action.objects.changeable_by(user).values("pk"))
+        """Progress of the actions the user may change; of a trekker's part, only the
+        progress of the user's own organisation unless they manage the plan."""
+        changeable = self.filter(
+            action__in=Action.objects.changeable_by(user).values("pk")
+        )
+        if is_beheerder(user):
+            return changeable
+        return changeable.filter(
+            Q(organisation__isnull=True)
+            | Q(organisation__in=officer_organisation_ids(user))
+            | Q(action__priority__plan__in=managed_plans(user).values("pk"))
+        )
 
 
 class ProgressUpdate(VersionedModel):
@@ -474,6 +688,17 @@ class ProgressUpdate(VersionedModel):
         verbose_name=_("action"),
         related_name="progress_updates",
         on_delete=models.PROTECT,
+    )
+    # Null: the action as a whole (an action with one trekker, and all history from
+    # before actions were shared); else the trekker whose part this reports.
+    organisation = models.ForeignKey(
+        "policies.Organisation",
+        verbose_name=_("for trekker"),
+        related_name="progress_updates",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        help_text=_("The trekker whose part this reports; empty: the whole action."),
     )
     date = models.DateField(_("date"), default=timezone.localdate)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
@@ -516,6 +741,16 @@ class ProgressUpdate(VersionedModel):
 
     def __str__(self):
         return f"{self.date:%Y-%m-%d} {self.get_status_display()}"
+
+    def clean(self):
+        if (
+            self.organisation_id is not None
+            and self.action_id is not None
+            and not self.action.owners.filter(pk=self.organisation_id).exists()
+        ):
+            raise ValidationError(
+                {"organisation": _("Choose one of the action's trekkers.")}
+            )
 
     def save(self, *args, **kwargs):
         with transaction.atomic():

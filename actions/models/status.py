@@ -89,3 +89,45 @@ _BY_WORD = {word: status for status, look in _LOOKS.items() for word in look.wor
 
 # Statuses in which a passed deadline no longer matters.
 CLOSED_STATUSES = Status.closed_values()
+
+
+def combined_status(statuses) -> "Status | None":
+    """The status of an action carried by several trekkers, from each one's own status.
+
+    The one rule for a shared action (Action.refresh_from_progress stores it,
+    ActionQuerySet.as_of() asks it in SQL through `COMBINED_BY_MASK`): all alike, that
+    status; any at risk, at risk; a trekker that cancelled its part does not hold the
+    others back; all closed (done, continuous), done, or continuous when a part goes on;
+    otherwise, once any part has begun, in progress. It reads only which statuses occur,
+    so SQL can ask it with the set of statuses as a bit mask. None: no parts.
+    """
+    present = {Status(status) for status in statuses}
+    if len(present) <= 1:
+        return next(iter(present), None)
+    if Status.AT_RISK in present:
+        return Status.AT_RISK
+    remaining = present - {Status.CANCELLED}
+    if len(remaining) == 1:
+        return next(iter(remaining))
+    if remaining <= {Status.DONE, Status.CONTINUOUS}:
+        return Status.CONTINUOUS
+    # Several parts in different states, at least one of them begun or finished.
+    return Status.ONGOING
+
+
+# Each status as one bit, so that SQL can sum the distinct statuses of an action's parts
+# into one number (SUM(DISTINCT bit)) and look the combined status up by it.
+STATUS_BIT = {status: 1 << index for index, status in enumerate(Status)}
+
+
+def _combined_by_mask() -> dict[Status, list[int]]:
+    by_status: dict[Status, list[int]] = {}
+    for mask in range(1, 1 << len(STATUS_BIT)):
+        present = [status for status, bit in STATUS_BIT.items() if mask & bit]
+        by_status.setdefault(combined_status(present), []).append(mask)
+    return by_status
+
+
+# combined_status() for every set of statuses, for ActionQuerySet.as_of() in SQL: the
+# rule above is the only place it is written.
+COMBINED_BY_MASK = _combined_by_mask()
