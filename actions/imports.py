@@ -348,12 +348,15 @@ def _csv_sheets(data: bytes, bound: _Bound) -> list[tuple[str, tablib.Dataset]]:
     return [("", _dataset("", [bound.count(row) for row in reader]))]
 
 
-def read_sheets(data: bytes, filename: str) -> list[tuple[str, tablib.Dataset]]:
+def read_sheets(
+    data: bytes, filename: str, *, keep_empty: bool = False
+) -> list[tuple[str, tablib.Dataset]]:
     """The sheets of an XLSX or the one table of a CSV, as (sheet title, dataset).
 
     Refused with a Dutch message (ImportError_) beyond MAX_IMPORT_BYTES, MAX_ROWS,
     MAX_CELLS or, for an XLSX, MAX_UNPACKED_BYTES and MAX_XML_TAGS; a CSV is read as
-    UTF-8 (with or without BOM) or cp1252.
+    UTF-8 (with or without BOM) or cp1252. `keep_empty`: sheets with only a header row
+    stay (a plan workbook's sheet of no meetings is still its sheet).
     """
     check_size(len(data))
     name = filename.lower()
@@ -372,7 +375,9 @@ def read_sheets(data: bytes, filename: str) -> list[tuple[str, tablib.Dataset]]:
             _("This file is not a readable Excel or CSV file.")
         ) from None
     sheets = [
-        (title, sheet) for title, sheet in sheets if sheet.headers and sheet.height
+        (title, sheet)
+        for title, sheet in sheets
+        if sheet.headers and (sheet.height or keep_empty)
     ]
     if not sheets:
         raise ImportError_(_("The file contains no table: the sheet is empty."))
