@@ -32,6 +32,7 @@ from .models import (
     SafetyField,
     Target,
 )
+from .workbook_admin import workbook_import_view
 
 
 class MembershipInline(admin.TabularInline):
@@ -119,6 +120,11 @@ class PlanAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     def get_urls(self):
         own = [
             path(
+                "werkboek-importeren/",
+                self.admin_site.admin_view(self.workbook_import_view),
+                name="policies_plan_workbook_import",
+            ),
+            path(
                 "<path:object_id>/import/",
                 self.admin_site.admin_view(self.import_view),
                 name="policies_plan_import",
@@ -130,6 +136,10 @@ class PlanAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
             ),
         ]
         return own + super().get_urls()
+
+    def workbook_import_view(self, request):
+        """A whole plan from its workbook (policies/workbook_admin.py): the beheerder's."""
+        return workbook_import_view(self, request)
 
     def export_view(self, request, object_id):
         plan = get_object_or_404(self.get_queryset(request), pk=object_id)

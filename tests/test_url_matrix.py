@@ -81,7 +81,17 @@ from .factories import (
     ProgressUpdateFactory,
 )
 from .forms import admin_post_data
-from .url_matrix import ADD, ANYONE, BULK, CHANGE, DELETE, READ, SIGNED_IN, VIEW
+from .url_matrix import (
+    ADD,
+    ANYONE,
+    BULK,
+    CHANGE,
+    DELETE,
+    ONLY_BEHEERDER,
+    READ,
+    SIGNED_IN,
+    VIEW,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -395,6 +405,8 @@ def expected(role, kind: um.Kind, method: str, scope=None) -> set[str]:
         return expected(role, kind, "GET", scope) | {NO_METHOD}
     if need in (ANYONE, SIGNED_IN):
         answer = OK
+    elif need == ONLY_BEHEERDER:
+        answer = OK if role == "beheerder" else FORBIDDEN
     elif kind.subject == "object":
         answer = may_object(role, need, kind.model, scope, kind.refusal_hides)
     else:

@@ -75,6 +75,7 @@ BULK = "bulk"  # an admin changelist's bulk action (delete_selected)
 READ = "read"  # a POST that writes nothing: answers as the GET does (or 405)
 SIGNED_IN = "signed-in"  # anyone signed in, about themselves or the site
 ANYONE = "anyone"  # no sign-in needed
+ONLY_BEHEERDER = "only-beheerder"  # the beheerder alone (a plan from its workbook)
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,8 @@ PAGES = {
         "page", "object", PAGE_READ, Plan, "pk", variants=EXPORTS
     ),
     "reports:plan_results": Kind("page", "object", PAGE_READ, Plan, "pk"),
+    # The whole plan as one workbook (policies/workbook.py): what the user sees of it.
+    "reports:plan_workbook": Kind("page", "object", {"GET": VIEW}, Plan, "pk"),
     "reports:meeting": Kind("page", "object", PAGE_READ, Meeting, "pk"),
     "reports:organisation": Kind("page", "object", PAGE_READ, Organisation, "pk"),
     "reports:action": Kind("page", "object", PAGE_READ, Action, "pk"),
@@ -189,6 +192,8 @@ ADMIN_VIEWS = {
     # PlanAdmin's own: the programme import and the export of its actions.
     "import": ("object", {"GET": CHANGE, "POST": CHANGE}),
     "export": ("object", {"GET": VIEW, "POST": READ}),
+    # A whole plan from its workbook, organisations and all: the beheerder's.
+    "workbook_import": ("model", {"GET": ONLY_BEHEERDER, "POST": ONLY_BEHEERDER}),
 }
 
 # DRF router actions and what they need.
