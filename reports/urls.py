@@ -11,9 +11,7 @@ urlpatterns = [
     path("plannen/<int:pk>/", views.plan_dashboard, name="plan"),
     path("plannen/<int:pk>/acties/", views.plan_actions_list, name="plan_actions"),
     path("plannen/<int:pk>/afspraken/", council.plan_results, name="plan_results"),
-    path(
-        "plannen/<int:pk>/werkboek/", workbook.plan_workbook, name="plan_workbook"
-    ),
+    path("plannen/<int:pk>/werkboek/", workbook.plan_workbook, name="plan_workbook"),
     path("overleggen/<int:pk>/", views.meeting_detail, name="meeting"),
     path("organisaties/<int:pk>/", views.organisation_detail, name="organisation"),
     path("acties/", views.actions_list, name="actions"),
