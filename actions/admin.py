@@ -1,9 +1,12 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from ivp import access
 from ivp.admin import HistoryAccessMixin, ScopedAdminMixin, ScopedInlineMixin
 
 from .exports import actions_dataset, dataset_response, progress_dataset
@@ -73,11 +76,43 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ProgressUpdateInlineForm(forms.ModelForm):
+    """A row of progress, saved only where access.may_save allows it: an officer
+    reports their own organisation's part of a shared action."""
+
+    user = None  # set per request by ProgressUpdateInline.get_formset
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.errors or not self.has_changed() or self.user is None:
+            return
+        if not access.may_save(self.user, self.instance):
+            self.add_error(
+                "organisation",
+                ValidationError(
+                    _(
+                        "You report the progress of your own organisation's part of "
+                        "this action."
+                    ),
+                    code="not_allowed",
+                ),
+            )
+
+
 class ProgressUpdateInline(ScopedInlineMixin, admin.TabularInline):
     model = ProgressUpdate
-    fields = ["date", "status", "percentage", "text", "author"]
+    # "For trekker": a shared action's part; empty for the action as a whole.
+    fields = ["date", "organisation", "status", "percentage", "text", "author"]
     readonly_fields = ["author"]
+    form = ProgressUpdateInlineForm
     extra = 1
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = type(
+            formset.form.__name__, (formset.form,), {"user": request.user}
+        )
+        return formset
 
 
 @admin.register(Action)
@@ -104,7 +139,14 @@ class ActionAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_select_related = ["priority__plan"]
     list_per_page = 100
     search_fields = ["title", "description", "item", "owner_role", "priority__title"]
-    autocomplete_fields = ["priority", "agreement", "owners", "partners", "meetings"]
+    autocomplete_fields = [
+        "priority",
+        "agreement",
+        "owners",
+        "partners",
+        "meetings",
+        "deadline_meeting",
+    ]
     date_hierarchy = "deadline"
     inlines = [ProgressUpdateInline]
     actions = ["export_xlsx", "export_csv"]
@@ -129,6 +171,7 @@ class ActionAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
             {
                 "fields": [
                     ("deadline", "deadline_precision"),
+                    "deadline_meeting",
                     "meetings",
                     "budget",
                     ("unplanned", "added_on"),

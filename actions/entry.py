@@ -92,13 +92,15 @@ def action_edit(request, pk):
 @login_required
 def progress_add(request, pk):
     action = _changeable_action(request.user, pk)
-    form = ProgressForm(_posted(request), initial={"status": action.status})
+    form = ProgressForm(
+        _posted(request),
+        initial={"status": action.status},
+        action=action,
+        user=request.user,
+    )
     if request.method == "POST" and form.is_valid():
-        update = form.save(commit=False)
-        update.action = action
-        update.author = request.user
         with transaction.atomic():
-            update.save()  # and the action follows its latest update
+            update = form.save()  # and the action follows its progress
         messages.success(
             request,
             _("Progress saved for “%(action)s”: %(status)s.")

@@ -64,11 +64,13 @@ class ActionForm(VersionedFormMixin, forms.ModelForm):
             "partners",
             "portfolio_holder",
             "budget",
+            "deadline_meeting",
             "meetings",
             "unplanned",
             "version",
         ]
         labels = {
+            "deadline_meeting": _("Or deadline: a meeting of this plan"),
             "description": _("Explanation"),
             "owners": _("Owners (trekker)"),
             "owner_role": _("Owner's role"),
@@ -81,6 +83,10 @@ class ActionForm(VersionedFormMixin, forms.ModelForm):
             "owner_role": _("A role such as 'voorzitter WIV'; no names of persons."),
             "budget": _("In euros, e.g. 12500 or 12500,50."),
             "unplanned": "",  # the label says it
+            "deadline_meeting": _(
+                "E.g. “before the driehoek of 9 September”: the deadline moves when "
+                "the meeting does. Leave the typed deadline empty."
+            ),
         }
         localized_fields = ["budget"]
         widgets = {
@@ -97,6 +103,7 @@ class ActionForm(VersionedFormMixin, forms.ModelForm):
                 attrs={"class": "utrecht-textbox", "inputmode": "decimal"}
             ),
             "meetings": forms.CheckboxSelectMultiple,
+            "deadline_meeting": forms.Select(attrs={"class": "utrecht-select"}),
         }
 
     field_order = [
@@ -108,6 +115,7 @@ class ActionForm(VersionedFormMixin, forms.ModelForm):
         "partners",
         "portfolio_holder",
         "deadline_typed",
+        "deadline_meeting",
         "budget",
         "meetings",
         "unplanned",
@@ -127,14 +135,17 @@ class ActionForm(VersionedFormMixin, forms.ModelForm):
         self.fields["meetings"].queryset = (
             Meeting.objects.visible_to(user).filter(plans=plan).order_by("date", "pk")
         )
+        self.fields["deadline_meeting"].queryset = self.fields["meetings"].queryset
+        self.fields["deadline_meeting"].empty_label = _("— none: the typed deadline —")
         self.fields["deadline_typed"].widget.attrs["class"] = "utrecht-textbox"
         if action.pk is not None:
             # Whether an action was planned is the plan's history, not an edit.
             del self.fields["unplanned"]
-            self.initial["deadline_typed"] = (
-                typed_period(action.deadline, action.deadline_precision)
-                or action.deadline_text
-            )
+            if action.deadline_meeting_id is None:
+                self.initial["deadline_typed"] = (
+                    typed_period(action.deadline, action.deadline_precision)
+                    or action.deadline_text
+                )
         elif not self.is_bound and not self._manages_plan():
             # In a shared plan the officer's own organisation is the trekker.
             self.initial["owners"] = [
@@ -169,7 +180,19 @@ class ActionForm(VersionedFormMixin, forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if "deadline_typed" in cleaned:
+        meeting = cleaned.get("deadline_meeting")
+        if meeting is not None:
+            if cleaned.get("deadline_typed"):
+                self.add_error(
+                    "deadline_meeting",
+                    _("Type a deadline or choose a meeting, not both."),
+                )
+            else:
+                # Action.save() takes the meeting's day; the source's wording stays
+                # only while the deadline is the meeting it named.
+                if self.instance.deadline_meeting_id != meeting.pk:
+                    self.instance.deadline_text = ""
+        elif "deadline_typed" in cleaned:
             self._set_deadline(cleaned["deadline_typed"])
         return cleaned
 
@@ -226,15 +249,18 @@ class ProgressForm(forms.ModelForm):
 
     The one form for progress outside the admin (the action's progress page and the
     one-line update on Mijn acties); saving it sets the action's status through
-    ProgressUpdate.save() -> Action.refresh_from_progress().
+    ProgressUpdate.save() -> Action.refresh_from_progress(). For an action with several
+    trekkers it asks whose part it reports: an officer's own organisation (the only
+    choice when there is one), or, for whoever manages the plan, any trekker or the
+    action as a whole; `access.may_save` decides.
     """
 
     use_required_attribute = False  # checked on the server, in Dutch
 
     class Meta:
         model = ProgressUpdate
-        fields = ["status", "percentage", "date", "text"]
-        labels = {"text": _("What happened?")}
+        fields = ["organisation", "status", "percentage", "date", "text"]
+        labels = {"text": _("What happened?"), "organisation": _("For trekker")}
         help_texts = {"date": _("Today, or the day it happened; not in the future.")}
         widgets = {
             "status": forms.Select(attrs={"class": "utrecht-select"}),
@@ -247,8 +273,12 @@ class ProgressForm(forms.ModelForm):
             "text": forms.Textarea(attrs={"class": "utrecht-textarea", "rows": 4}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, action: Action, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
+        self.instance.action = action
+        self.instance.author = user
+        self._choose_organisation(action, user)
         today = timezone.localdate()
         # Empty means today: the one-line update on Mijn acties sends no date.
         self.fields["date"].required = False
@@ -260,11 +290,52 @@ class ProgressForm(forms.ModelForm):
             if value  # a status is required: no empty choice
         ]
 
+    def _choose_organisation(self, action: Action, user) -> None:
+        if not action.is_shared:
+            del self.fields["organisation"]
+            return
+        owners = sorted(action.owners.all(), key=lambda o: o.name)
+        manages = access.manages_plan(user, action.priority.plan_id)
+        own = [o for o in owners if o.pk in access.officer_organisation_ids(user)]
+        choices = owners if manages else own
+        field = self.fields["organisation"]
+        field.queryset = Organisation.objects.filter(
+            pk__in=[o.pk for o in choices]
+        ).order_by("name")
+        field.widget.attrs["class"] = "utrecht-select"
+        field.required = not manages
+        field.empty_label = _("The whole action (all trekkers)") if manages else None
+        if own:
+            self.initial.setdefault("organisation", own[0].pk)
+            if not manages and len(own) == 1:
+                # The officer's one organisation: shown, not chosen (and a one-line
+                # update that does not send it still reports that part).
+                field.disabled = True
+            if not self.is_bound:
+                part = next(p for p in action.parts() if p.organisation == own[0])
+                self.initial["status"] = part.status
+
     def clean_date(self):
         day = self.cleaned_data.get("date") or timezone.localdate()
         if day > timezone.localdate():
             raise ValidationError(_("The date cannot be in the future."))
         return day
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.errors:
+            return
+        if not access.may_save(self.user, self.instance):
+            self.add_error(
+                "organisation" if "organisation" in self.fields else None,
+                ValidationError(
+                    _(
+                        "You report the progress of your own organisation's part of "
+                        "this action."
+                    ),
+                    code="not_allowed",
+                ),
+            )
 
 
 class ResultForm(forms.ModelForm):

@@ -46,7 +46,8 @@ def attention_actions(user, today: dt.date):
             | Q(last_update_on__lt=F("last_meeting"))
         )
         .select_related("priority__plan")
-        .prefetch_related("owners")
+        # The progress too: a shared action shows the officer's own part (Action.split).
+        .prefetch_related("owners", "progress_updates")
         .order_by(F("deadline").asc(nulls_last=True), "pk")
     )
 
@@ -60,7 +61,12 @@ def my_actions(request, *, form_for=None, invalid=None):
         form = (
             invalid
             if form_for == action.pk
-            else ProgressForm(prefix=f"a{action.pk}", initial={"status": action.status})
+            else ProgressForm(
+                prefix=f"a{action.pk}",
+                initial={"status": action.status},
+                action=action,
+                user=request.user,
+            )
         )
         if action.is_late(today):
             reason = _("overdue")
@@ -70,7 +76,17 @@ def my_actions(request, *, form_for=None, invalid=None):
             reason = _("due soon")
         else:
             reason = _("not updated since the last meeting")
-        rows.append({"action": action, "form": form, "reason": reason})
+        split = action.split()
+        own = split.of(access.officer_organisation_ids(request.user)) if split else []
+        rows.append(
+            {
+                "action": action,
+                "form": form,
+                "reason": reason,
+                "split": split,
+                "own_parts": own,
+            }
+        )
     return render(
         request,
         "actions/my_actions.html",
@@ -83,13 +99,12 @@ def my_actions(request, *, form_for=None, invalid=None):
 @require_POST
 def quick_update(request, pk):
     action = get_object_or_404(Action.objects.changeable_by(request.user), pk=pk)
-    form = ProgressForm(request.POST, prefix=f"a{action.pk}")
+    form = ProgressForm(
+        request.POST, prefix=f"a{action.pk}", action=action, user=request.user
+    )
     if not form.is_valid():
         return my_actions(request, form_for=action.pk, invalid=form)
-    update = form.save(commit=False)
-    update.action = action
-    update.author = request.user
-    update.save()
+    update = form.save()
     messages.success(
         request,
         _("Progress saved for “%(action)s”: %(status)s.")

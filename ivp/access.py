@@ -130,6 +130,16 @@ def managed_plans(user):
     )
 
 
+def manages_plan(user, plan_id) -> bool:
+    """Whether `user` manages the plan (managed_plans), asked once per request: a list of
+    forms asks it for each row. Memoised on the user object, as memberships are."""
+    if not hasattr(user, "_ivp_managed_plan_ids"):
+        user._ivp_managed_plan_ids = frozenset(
+            managed_plans(user).values_list("pk", flat=True)
+        )
+    return plan_id in user._ivp_managed_plan_ids
+
+
 def plan_scope(queryset, plan_ids, lookups: tuple[str, ...]):
     """Restrict a queryset to rows whose plan (reached through any of `lookups`) is in
     `plan_ids`, a one-column subquery of plan ids."""
@@ -256,7 +266,19 @@ def may_save(user, instance, *, owners=(), municipalities=(), plans=()) -> bool:
         managed = set(managed_plans(user).values_list("pk", flat=True))
         return bool(plans) and {p.pk for p in plans} <= managed
     if isinstance(instance, ProgressUpdate):
-        return Action.objects.changeable_by(user).filter(pk=instance.action_id).exists()
+        if (
+            not Action.objects.changeable_by(user)
+            .filter(pk=instance.action_id)
+            .exists()
+        ):
+            return False
+        if managed_plans(user).filter(pk=_plan_of(instance).pk).exists():
+            return True
+        # An officer reports their own organisation's part of a shared action, and
+        # only for a single-trekker action the action as a whole.
+        if instance.organisation_id is not None:
+            return instance.organisation_id in officer_orgs
+        return not instance.action.is_shared
     plan = _plan_of(instance)
     if plan is None:
         return False

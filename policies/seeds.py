@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from actions.models import Action, Meeting, Status
+from actions.models.actions import meeting_named_by_deadline
 from ivp.periods import Precision, parse_period
 
 from .models import (
@@ -296,6 +297,11 @@ class _SeedLoader:
         action.deadline = deadline
         action.deadline_precision = precision
         action.deadline_text = data.get("deadline_text", "")
+        # "9 september Oldebroek": the deadline is the driehoek of that day, and moves
+        # with it.
+        action.deadline_meeting = meeting_named_by_deadline(
+            action.deadline_text, deadline, precision, meetings.values()
+        )
         action.unplanned = bool(data.get("unplanned"))
         action.added_on = added_on
         action.added_on_precision = added_precision

@@ -564,9 +564,14 @@ def organisation_detail(request, pk):
 def action_detail(request, pk):
     action = get_object_or_404(
         Action.objects.visible_to(request.user)
-        .select_related("priority__plan", "priority__parent", "agreement")
+        .select_related(
+            "priority__plan", "priority__parent", "agreement", "deadline_meeting"
+        )
         .prefetch_related("owners", "partners", "meetings"),
         pk=pk,
+    )
+    updates = list(
+        action.progress_updates.select_related("organisation").order_by("-date", "-id")
     )
     return render(
         request,
@@ -574,7 +579,9 @@ def action_detail(request, pk):
         {
             "action": action,
             "plan": action.priority.plan,
-            "updates": list(action.progress_updates.order_by("-date", "-id")),
+            "updates": updates,
+            # A shared action: each trekker's part (Action.split).
+            "split": action.split(updates),
             "history": history_entries(action),
             "today": timezone.localdate(),
             "overdue": action.is_late(),

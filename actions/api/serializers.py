@@ -19,6 +19,16 @@ class LatestProgressSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class OwnerPartSerializer(serializers.Serializer):
+    """One trekker's part of a shared action (Action.parts)."""
+
+    organisation = OrganisationBriefSerializer(read_only=True)
+    status = serializers.CharField(read_only=True)
+    percentage = serializers.IntegerField(read_only=True, allow_null=True)
+    date = serializers.DateField(source="update.date", read_only=True, allow_null=True)
+    text = serializers.CharField(source="update.text", read_only=True, allow_null=True)
+
+
 class PeriodDate(dt.date):
     """A date read from "2021-03", "2021-Q1" or "2021": its last day, and how precise."""
 
@@ -70,6 +80,10 @@ class ActionSerializer(ScopedModelSerializer):
         help_text="Late on the as_of day (default today): deadline passed, not closed."
     )
     deadline_display = serializers.CharField(read_only=True)
+    per_owner = serializers.SerializerMethodField(
+        help_text="A shared action (several trekkers): each trekker's part now; the "
+        "action's status sums them up. Empty for an action with one trekker or none."
+    )
 
     class Meta(ScopedModelSerializer.Meta):
         model = Action
@@ -94,11 +108,13 @@ class ActionSerializer(ScopedModelSerializer):
             "deadline_precision",
             "deadline_text",
             "deadline_display",
+            "deadline_meeting",
             "meetings",
             "status",
             "percentage",
             "last_update_on",
             "latest_progress",
+            "per_owner",
             "late",
             "in_plan_since",
             "unplanned",
@@ -157,6 +173,11 @@ class ActionSerializer(ScopedModelSerializer):
         # Just created or changed: not read through the viewset's queryset.
         return action.latest_progress_update()
 
+    @extend_schema_field(OwnerPartSerializer(many=True))
+    def get_per_owner(self, action):
+        split = action.split()
+        return OwnerPartSerializer(split.parts, many=True).data if split else []
+
     @extend_schema_field(LatestProgressSerializer(allow_null=True))
     def get_latest_progress(self, action):
         latest = self._latest(action)
@@ -172,6 +193,7 @@ class ProgressUpdateSerializer(ScopedModelSerializer):
         fields = [
             "id",
             "action",
+            "organisation",
             "date",
             "status",
             "percentage",

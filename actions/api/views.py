@@ -28,7 +28,8 @@ class ActionViewSet(ScopedModelViewSet):
     # ?as_of= (the FilterSet) asks it as of that day instead.
     queryset = (
         Action.objects.with_list_relations()
-        .prefetch_related("partners", "meetings")
+        # progress_updates: a shared action's parts (per_owner), one query a page.
+        .prefetch_related("partners", "meetings", "progress_updates")
         .with_latest_progress()
     )
     serializer_class = serializers.ActionSerializer

@@ -23,7 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import In
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -130,6 +130,25 @@ class Meeting(VersionedModel):
             for action in self.deadline_actions.exclude(deadline=self.date):
                 action.deadline_meeting = self
                 action.save()
+
+
+def meeting_named_by_deadline(
+    text: str, day: dt.date | None, precision: str, meetings
+) -> Meeting | None:
+    """The driehoek that a deadline as written names ("9 september Oldebroek", "voor
+    de driehoek van 9 september"), among `meetings`: a driehoek on the deadline's day
+    whose day and month the text says in Dutch. A text naming another day (the
+    source's "18 februari" moved to the driehoek of 11 February) names no meeting."""
+    if day is None or precision != Precision.DAY or not text:
+        return None
+    with translation.override("nl"):
+        named = " ".join(formats.date_format(day, "j F").lower().split())
+    if named not in " ".join(text.lower().split()):
+        return None
+    return next(
+        (m for m in meetings if m.body == Meeting.Body.DRIEHOEK and m.date == day),
+        None,
+    )
 
 
 def late_condition(day: dt.date, *, status: str = "status", prefix: str = "") -> Q:
@@ -544,6 +563,12 @@ class Action(VersionedModel):
         already (the action page); the owners come from `owners.all()` (prefetched or
         not).
         """
+        if updates is None and "progress_updates" in getattr(
+            self, "_prefetched_objects_cache", {}
+        ):
+            updates = sorted(
+                self.progress_updates.all(), key=lambda u: (u.date, u.pk), reverse=True
+            )
         if updates is None:
             updates = list(self.progress_updates.order_by("-date", "-id"))
         owners = sorted(self.owners.all(), key=lambda o: o.name)
@@ -556,6 +581,13 @@ class Action(VersionedModel):
             )
             parts.append(Part.of(owner, latest, self, any_updates=bool(updates)))
         return parts
+
+    def split(self, updates=None) -> "Split | None":
+        """For a shared action, its parts and how many trekkers are done ("1 van 6
+        afgerond"); None for an action with one trekker or none."""
+        if not self.is_shared:
+            return None
+        return Split(self.parts(updates))
 
     @property
     def is_shared(self) -> bool:
@@ -641,6 +673,25 @@ class Part:
     @property
     def closed(self) -> bool:
         return self.status in CLOSED_STATUSES
+
+
+@dataclass(frozen=True)
+class Split:
+    """A shared action's parts, as the pages show them (Action.split)."""
+
+    parts: list[Part]
+
+    @property
+    def total(self) -> int:
+        return len(self.parts)
+
+    @property
+    def done(self) -> int:
+        return sum(part.status == Status.DONE for part in self.parts)
+
+    def of(self, organisation_ids) -> list[Part]:
+        """The parts of these organisations (an officer's own part)."""
+        return [p for p in self.parts if p.organisation.pk in organisation_ids]
 
 
 def _combined_percentage(parts: list[Part]) -> int | None:

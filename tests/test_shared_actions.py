@@ -1,0 +1,233 @@
+"""Shared actions: an action with several trekkers keeps a status and progress per
+trekker, each officer reports their own part, and the action's status sums them up."""
+
+import datetime as dt
+import itertools
+
+import pytest
+from django.db.models import Count
+from django.urls import reverse
+
+from actions.demo import demo_progress_load
+from actions.models import Action, ProgressUpdate, Status
+from actions.models.status import combined_status
+from policies.demo import demo_users_load
+from policies.models import Membership, Organisation
+from policies.seeds import seeds_load
+
+from .factories import (
+    ActionFactory,
+    MunicipalityFactory,
+    PlanFactory,
+    PriorityFactory,
+    ProgressUpdateFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+PVA = "Iedere gemeente heeft een lokaal pva ondermijning."
+
+
+@pytest.fixture
+def veluwe(client):
+    seeds_load()
+    demo_progress_load()
+    demo_users_load(password="demo-wachtwoord-2021")
+    return Action.objects.get(title=PVA)
+
+
+def officer_of(name):
+    return Membership.objects.get(organisation__name=name, role="officer").user
+
+
+def parts_by_name(action):
+    return {part.organisation.name: part.status for part in action.split().parts}
+
+
+def test_epe_reports_the_shared_ondermijning_action_done_for_epe_only(veluwe, client):
+    before = veluwe.status
+    assert before == Status.AT_RISK  # the demo progress, for the action as a whole
+    client.force_login(officer_of("Epe"))
+    response = client.post(
+        reverse("entry:progress", args=[veluwe.pk]),
+        {"status": "done", "percentage": "100", "text": "Pva vastgesteld door B&W"},
+    )
+    assert response.status_code == 302
+    veluwe.refresh_from_db()
+    parts = parts_by_name(veluwe)
+    assert parts["Epe"] == Status.DONE
+    assert {parts[name] for name in parts if name != "Epe"} == {Status.AT_RISK}
+    # Not done for all six: the action is still at risk, as the other five are.
+    assert veluwe.status == Status.AT_RISK
+    update = veluwe.progress_updates.latest()
+    assert update.organisation.name == "Epe"
+
+    page = client.get(reverse("reports:action", args=[veluwe.pk])).content.decode()
+    assert "1 van 6 trekkers afgerond" in page
+    assert "Pva vastgesteld door B&amp;W" in page
+
+
+def test_the_action_is_done_when_all_six_are(veluwe, client):
+    for organisation in veluwe.owners.order_by("name"):
+        assert veluwe.status != Status.DONE
+        veluwe.record_progress(
+            by=officer_of(organisation.name),
+            organisation=organisation,
+            status=Status.DONE,
+            text="Vastgesteld",
+        )
+    veluwe.refresh_from_db()
+    assert veluwe.status == Status.DONE
+    assert veluwe.percentage == 100
+    assert veluwe.split().done == 6
+
+
+def test_another_officer_cannot_report_for_epe(veluwe, client):
+    epe = Organisation.objects.get(name="Epe")
+    client.force_login(officer_of("Elburg"))
+    count = ProgressUpdate.objects.count()
+    # The page offers Elburg only; a posted Epe is not taken.
+    response = client.post(
+        reverse("entry:progress", args=[veluwe.pk]),
+        {"organisation": epe.pk, "status": "done", "text": "Namens Epe"},
+    )
+    assert response.status_code == 302
+    assert veluwe.progress_updates.latest().organisation.name == "Elburg"
+    assert parts_by_name(Action.objects.get(pk=veluwe.pk))["Epe"] == Status.AT_RISK
+    # Through the API: refused, nothing saved.
+    response = client.post(
+        "/api/v1/progress-updates/",
+        {"action": veluwe.pk, "organisation": epe.pk, "status": "done", "text": "x"},
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+    # Nor for the action as a whole, which would report for all six.
+    response = client.post(
+        "/api/v1/progress-updates/",
+        {"action": veluwe.pk, "status": "done", "text": "Voor iedereen"},
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+    assert ProgressUpdate.objects.count() == count + 1
+
+
+def test_a_trekker_that_is_not_a_trekker_is_refused(veluwe, client):
+    beheerder = UserFactory(is_superuser=True)
+    client.force_login(beheerder)
+    police = Organisation.objects.get(name="Politie basisteam Veluwe-Noord")
+    response = client.post(
+        "/api/v1/progress-updates/",
+        {"action": veluwe.pk, "organisation": police.pk, "status": "done", "text": "x"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "trekkers" in response.json()["organisation"][0]
+
+
+def test_api_shows_the_split(veluwe, client):
+    epe = Organisation.objects.get(name="Epe")
+    veluwe.record_progress(
+        by=officer_of("Epe"), organisation=epe, status=Status.DONE, text="Klaar"
+    )
+    client.force_login(officer_of("Epe"))
+    body = client.get(f"/api/v1/actions/{veluwe.pk}/").json()
+    assert body["status"] == "at_risk"
+    per_owner = {row["organisation"]["name"]: row for row in body["per_owner"]}
+    assert len(per_owner) == 6
+    assert per_owner["Epe"]["status"] == "done"
+    assert per_owner["Epe"]["text"] == "Klaar"
+    assert per_owner["Heerde"]["status"] == "at_risk"
+    single = (
+        Action.objects.annotate(n=Count("owners"))
+        .filter(n=1, owners__name="Epe")
+        .first()
+    )
+    assert client.get(f"/api/v1/actions/{single.pk}/").json()["per_owner"] == []
+
+
+@pytest.mark.parametrize(
+    ("statuses", "expected"),
+    [
+        (["done", "done"], "done"),
+        (["done", "at_risk", "ongoing"], "at_risk"),
+        (["done", "not_started"], "ongoing"),
+        (["not_started", "not_started"], "not_started"),
+        (["done", "cancelled"], "done"),
+        (["cancelled", "cancelled"], "cancelled"),
+        (["done", "continuous"], "continuous"),
+        (["ongoing", "continuous"], "ongoing"),
+    ],
+)
+def test_combined_status_rule(statuses, expected):
+    assert combined_status(statuses) == expected
+
+
+@pytest.fixture
+def three_trekkers():
+    municipalities = MunicipalityFactory.create_batch(3)
+    plan = PlanFactory(municipalities=municipalities)
+    action = ActionFactory(
+        priority=PriorityFactory(plan=plan), in_plan_since=dt.date(2021, 1, 1)
+    )
+    action.owners.set(municipalities)
+    return action, municipalities
+
+
+def test_as_of_a_past_day_follows_the_same_rule(three_trekkers):
+    action, (a, b, c) = three_trekkers
+    ProgressUpdateFactory(action=action, date=dt.date(2021, 2, 1), status="ongoing")
+    ProgressUpdateFactory(
+        action=action, organisation=a, date=dt.date(2021, 3, 1), status="done"
+    )
+    ProgressUpdateFactory(
+        action=action, organisation=b, date=dt.date(2021, 4, 1), status="at_risk"
+    )
+    ProgressUpdateFactory(
+        action=action, organisation=b, date=dt.date(2021, 5, 1), status="done"
+    )
+    ProgressUpdateFactory(
+        action=action, organisation=c, date=dt.date(2021, 6, 1), status="done"
+    )
+
+    def on(day):
+        return Action.objects.as_of(day).get(pk=action.pk).status_on
+
+    assert on(dt.date(2021, 1, 15)) == "not_started"  # progress came later
+    assert on(dt.date(2021, 2, 15)) == "ongoing"  # for the whole action
+    assert on(dt.date(2021, 3, 15)) == "ongoing"  # a done, b and c ongoing
+    assert on(dt.date(2021, 4, 15)) == "at_risk"  # b at risk
+    assert on(dt.date(2021, 5, 15)) == "ongoing"  # c still ongoing
+    assert on(dt.date(2021, 6, 15)) == "done"
+    action.refresh_from_db()
+    assert action.status == "done"
+
+
+def test_sql_and_python_agree_on_every_pair_of_statuses(
+    three_trekkers, django_assert_num_queries
+):
+    """as_of() in SQL and refresh_from_progress in Python ask one rule; compare them
+    for every combination of two parts, in one query a day."""
+    action, (a, b, c) = three_trekkers
+    action.owners.set([a, b])
+    day = dt.date(2021, 1, 1)
+    for first, second in itertools.product(Status.values, repeat=2):
+        day += dt.timedelta(days=1)
+        ProgressUpdateFactory(action=action, organisation=a, date=day, status=first)
+        ProgressUpdateFactory(action=action, organisation=b, date=day, status=second)
+        with django_assert_num_queries(1):
+            on = Action.objects.as_of(day).get(pk=action.pk).status_on
+        action.refresh_from_db()
+        assert on == action.status == combined_status([first, second]), (first, second)
+
+
+def test_an_action_with_one_trekker_follows_its_latest_update():
+    action = ActionFactory(in_plan_since=dt.date(2021, 1, 1))
+    action.owners.set([MunicipalityFactory()])
+    ProgressUpdateFactory(action=action, date=dt.date(2021, 2, 1), status="at_risk")
+    ProgressUpdateFactory(
+        action=action, date=dt.date(2021, 3, 1), status="ongoing", percentage=40
+    )
+    action.refresh_from_db()
+    assert (action.status, action.percentage) == ("ongoing", 40)
+    assert action.split() is None
+    assert Action.objects.as_of(dt.date(2021, 2, 2)).get().status_on == "at_risk"
