@@ -23,6 +23,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from decimal import ROUND_UP, Decimal
+from functools import cached_property
 
 import openpyxl
 import tablib
@@ -88,6 +89,10 @@ COLUMNS = {
     "budget": ("begroting", "budget"),
     "status": ("status",),
     "unplanned": ("onvoorzien",),
+    # A table of its own of actions added during the year (Veluwe-Noord: "Onvoorziene
+    # acties 2020" with "Wanneer ingevlogen?"): every row is unplanned.
+    "unplanned_title": ("onvoorziene acties", "onvoorziene actie"),
+    "added_on": ("wanneer ingevlogen?", "wanneer ingevlogen", "toegevoegd op"),
     # Written by the export for reading; progress is not imported (it has its own dates).
     "last_progress": ("laatste voortgang",),
 }
@@ -155,6 +160,12 @@ class ParsedAction:
     deadline_text: str = ""
     status: str | None = None
     unplanned: bool = False
+    # Set on a new action only: a file without these columns leaves an action as it is.
+    added_on: dt.date | None = None
+    added_on_precision: str = Precision.DAY
+    note: str = ""
+    # The unplanned table's "Subspeerpunt" names themes, not always a sub-priority.
+    sub_priority_optional: bool = False
     # The table's headers as the file writes them, by column key: problems name them.
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -443,6 +454,46 @@ class _OwnerMatcher:
                 unknown.append(name)
         return list(dict.fromkeys(found)), unknown
 
+    def named(self, cell: str) -> list[Organisation]:
+        """The organisations a "partijen intern/extern" cell names among departments
+        and residents ("MO/RO, USD, politie, OM, GGD"); the rest is not an organisation."""
+        found = []
+        # "GGD. Veiligheidshuis": a full stop typed for a comma.
+        for part in filter(None, (_norm(n) for n in re.split(r"[,;]|\.\s", cell))):
+            lower = part.lower()
+            if lower in self.by_name:
+                found.append(self.by_name[lower])
+            elif lower == "politie":
+                found.extend(self._police())
+            elif len(named := self.acronyms.get(lower, [])) == 1:
+                found.extend(named)
+        return list(dict.fromkeys(found))
+
+    @cached_property
+    def acronyms(self) -> dict[str, list[Organisation]]:
+        """Short forms of the names: "OM" (Openbaar Ministerie), "RIEC-MN" (RIEC
+        Midden-Nederland); a form that fits several organisations names none."""
+        forms: dict[str, list[Organisation]] = {}
+        for organisation in self.by_name.values():
+            words = re.split(r"[\s-]+", organisation.name.lower())
+            if len(words) < 2:
+                continue
+            for form in (
+                "".join(w[0] for w in words),
+                words[0] + "-" + "".join(w[0] for w in words[1:]),
+            ):
+                forms.setdefault(form, []).append(organisation)
+        return forms
+
+    def named_municipalities(self, text: str) -> list[Organisation]:
+        """The plan's municipalities whose name the text mentions, in its order."""
+        places = []
+        for municipality in self.municipalities:
+            match = re.search(rf"\b{re.escape(municipality.name)}\b", text, re.I)
+            if match:
+                places.append((match.start(), municipality))
+        return [municipality for _start, municipality in sorted(places)]
+
     def free_text(self, cell: str) -> tuple[list[Organisation], str]:
         """A "wanneer af en trekker" cell: owners when every word is one, else a role."""
         text = strip_deadline_words(
@@ -478,7 +529,8 @@ def _is_header(cells: list[str]) -> dict[str, int] | None:
     """A header row: every filled cell is a known column heading, one of them "Actie"."""
     columns = _header_map(cells)
     filled = sum(1 for cell in cells if cell)
-    return columns if "title" in columns and len(columns) == filled else None
+    has_title = "title" in columns or "unplanned_title" in columns
+    return columns if has_title and len(columns) == filled else None
 
 
 def parse(plan: Plan, sheets) -> ImportPreview:
@@ -540,7 +592,7 @@ def parse(plan: Plan, sheets) -> ImportPreview:
                 )
             if cell.get("item") or not carry_item:
                 current_item = cell.get("item", "")
-            text = cell.get("title", "")
+            text = cell.get("title") or cell.get("unplanned_title", "")
             if not text:
                 continue  # a heading row inside the table
             if current_priority is None:
@@ -599,6 +651,8 @@ def parse(plan: Plan, sheets) -> ImportPreview:
                 action.partners = partners
                 for name in unknown:
                     preview.unmatched_names.setdefault(name, []).append(number)
+            elif "partners" not in columns and cell.get("parties_text"):
+                action.partners = matcher.named(cell["parties_text"])
             if cell.get("owner_role"):
                 action.owner_role = cell["owner_role"]
             if cell.get("status"):
@@ -625,6 +679,36 @@ def parse(plan: Plan, sheets) -> ImportPreview:
                 "1",
                 "onvoorzien",
             )
+            try:
+                added = parse_typed_deadline(
+                    cell.get("added_on", ""), default_year=plan.end_year
+                )
+                if "unplanned_title" in columns:
+                    # That table has no deadline or owner column: the action's own
+                    # words say when ("april") and who (a municipality's name).
+                    action.unplanned = action.sub_priority_optional = True
+                    typed = parse_typed_deadline(text, default_year=plan.end_year)
+                    action.deadline = typed.date
+                    action.deadline_precision = typed.precision
+                    action.owners = matcher.named_municipalities(text)
+            except ValueError:
+                preview.problems.append(
+                    Problem(
+                        number,
+                        headers.get("added_on", ""),
+                        _("“%(text)s” is not a date that exists.")
+                        % {"text": cell.get("added_on") or text},
+                    )
+                )
+                continue
+            if added.date is not None:
+                # "Februari": the month it came in, shown as the month (as the seeds).
+                action.added_on = (
+                    added.date
+                    if added.precision == Precision.DAY
+                    else added.date.replace(day=1)
+                )
+                action.added_on_precision = added.precision
             key = (action.sub_priority or action.priority)[:2] + (action.title,)
             if key in seen:
                 preview.problems.append(
@@ -712,9 +796,28 @@ class _Priorities:
             self.cache[key] = priority
         self.created: list[str] = []
 
+    @staticmethod
+    def _title_key(title: str, parent_id) -> tuple:
+        # "Zorg en veiligheid" in one table is "1. Zorg & Veiligheid" in the other.
+        words = _norm(title).lower().replace("&", "en").rstrip(".,:")
+        return (words, parent_id)
+
+    def find(self, spec, parent) -> Priority | None:
+        """The priority a cell names, if the plan or this import has it."""
+        code, title, _kind = spec
+        if code:
+            return self.cache.get((code,))
+        key = self._title_key(title, parent.pk if parent else None)
+        for priority in self.cache.values():
+            if self._title_key(priority.title, priority.parent_id) == key:
+                return priority
+        return None
+
     def get(self, spec, parent) -> Priority:
         code, title, kind = spec
         key = (code,) if code else ("", title, parent.pk if parent else None)
+        if key not in self.cache and (found := self.find(spec, parent)) is not None:
+            return found
         if key not in self.cache:
             priority = Priority(
                 plan=self.plan,
@@ -757,6 +860,9 @@ def _apply(preview: ImportPreview, user=None) -> None:
         action = existing.get((priority.pk, parsed.title))
         if action is None:
             action = Action(priority=priority, position=position, **values)
+            action.added_on = parsed.added_on
+            action.added_on_precision = parsed.added_on_precision
+            action.note = parsed.note
             action.set_in_plan_since_from_document(plan)
             if parsed.status:
                 action.status = parsed.status
@@ -821,6 +927,13 @@ def _priority_of(
     ):
         if spec is None:
             continue
+        if key == "sub_priority" and parsed.sub_priority_optional:
+            found = priorities.find(spec, priority)
+            if found is None:
+                parsed.note = _("Sub-priority in the source: “%(text)s”.") % {
+                    "text": spec[1]
+                }
+                continue
         try:
             priority = priorities.get(spec, priority)
         except ValidationError as error:

@@ -47,13 +47,13 @@ def test_beheerder_previews_then_saves_an_import(new_plan, client):
     )
     preview = _upload(client, new_plan)
     assert preview.status_code == 200
-    assert "30 nieuwe acties" in preview.content.decode()
+    assert "32 nieuwe acties" in preview.content.decode()
     assert not Action.objects.for_plan(new_plan).exists()
     saved = client.post(
         reverse("admin:policies_plan_import", args=[new_plan.pk]), {"step": "confirm"}
     )
     assert saved.status_code == 302
-    assert Action.objects.for_plan(new_plan).count() == 30
+    assert Action.objects.for_plan(new_plan).count() == 32
 
 
 def test_a_broken_file_gets_a_dutch_message_not_a_500(new_plan, client):

@@ -56,7 +56,7 @@ def test_veluwe_noord_table_imports_equal_to_the_seed(empty_veluwe_noord):
     data = (EXAMPLES / "veluwe-noord-2021.xlsx").read_bytes()
     preview = programme_import(plan=plan, data=data, filename="veluwe-noord-2021.xlsx")
     assert preview.problems == []
-    assert len(preview.creates) == 30
+    assert len(preview.creates) == 32  # 30 planned and the 2 of the unplanned table
     assert not Action.objects.for_plan(plan).exists()  # a preview saves nothing
     result = programme_import(
         plan=plan, data=data, filename="veluwe-noord-2021.xlsx", commit=True
@@ -66,6 +66,42 @@ def test_veluwe_noord_table_imports_equal_to_the_seed(empty_veluwe_noord):
         seeded.priorities.values_list("code", flat=True)
     )
     assert _summary(plan) == _summary(seeded)
+    assert _unplanned(plan) == _unplanned(seeded)
+
+
+def _unplanned(plan):
+    """The "Onvoorziene acties" table: its priority (the source's "Subspeerpunt" names
+    themes, so the top priority), who, when due and when it came in."""
+    return sorted(
+        (
+            a.priority.code,
+            a.priority.title,
+            a.title,
+            sorted(o.name for o in a.owners.all()),
+            a.deadline,
+            a.deadline_precision,
+            a.added_on,
+            a.added_on_precision,
+            a.in_plan_since,
+        )
+        for a in Action.objects.for_plan(plan).filter(unplanned=True)
+    )
+
+
+def test_the_unplanned_table_imports_as_unplanned_actions(empty_veluwe_noord):
+    _, plan = empty_veluwe_noord
+    data = (EXAMPLES / "veluwe-noord-2021.xlsx").read_bytes()
+    programme_import(plan=plan, data=data, filename="v.xlsx", commit=True)
+    lachgas = Action.objects.for_plan(plan).get(unplanned=True, priority__code="1")
+    assert (lachgas.title, [o.name for o in lachgas.owners.all()]) == (
+        "Lachgas APV, Oldebroek, april",
+        ["Oldebroek"],
+    )
+    assert lachgas.added_on == dt.date(2021, 2, 1)
+    assert lachgas.in_plan_since == dt.date(2021, 2, 1)  # not in Q4 2020's report
+    assert lachgas.note == "Subspeerpunt in de bron: “Kwetsbaar, jeugd, ondermijning,”."
+    # "Zorg en veiligheid" is the "1. Zorg & Veiligheid" of the main table.
+    assert plan.priorities.filter(parent=None).count() == 4
 
 
 def test_importing_the_same_file_twice_changes_nothing(empty_veluwe_noord):
@@ -73,8 +109,8 @@ def test_importing_the_same_file_twice_changes_nothing(empty_veluwe_noord):
     data = (EXAMPLES / "veluwe-noord-2021.xlsx").read_bytes()
     programme_import(plan=plan, data=data, filename="v.xlsx", commit=True)
     again = programme_import(plan=plan, data=data, filename="v.xlsx", commit=True)
-    assert (len(again.creates), len(again.updates), again.unchanged) == (0, 0, 30)
-    assert Action.objects.for_plan(plan).count() == 30
+    assert (len(again.creates), len(again.updates), again.unchanged) == (0, 0, 32)
+    assert Action.objects.for_plan(plan).count() == 32
 
 
 def _template_rows(deadline="17 juni 2021", owner="Epe"):
@@ -291,6 +327,17 @@ def test_noordoostpolder_tables_import_equal_to_the_seed():
         )
 
     assert rows(plan) == rows(seeded)
+
+    # The organisations in "partijen intern/extern" ("MO/RO, USD, politie, OM, GGD")
+    # are the partners, as the seed has them (issue 17: 24 of 42 had lost theirs).
+    def partners(p):
+        return sorted(
+            (a.priority.code, a.item, tuple(sorted(o.name for o in a.partners.all())))
+            for a in Action.objects.for_plan(p)
+        )
+
+    assert sum(1 for *_, names in partners(seeded) if names) == 26
+    assert partners(plan) == partners(seeded)
 
 
 # Imports never crash and never hang (issue 15): every refusal is a Dutch message.
