@@ -27,6 +27,7 @@ from decimal import Decimal, InvalidOperation
 import openpyxl
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl.styles import Font
@@ -121,6 +122,9 @@ class _Refs:
 
     def of(self, model, pk) -> str:
         # Strict: a reference the export did not number would be written as empty.
+        # Only a meeting may be left out: one of another plan the user does not see.
+        if model is Meeting:
+            return self.cell.get((model, pk), "")
         return self.cell[(model, pk)]
 
     def get(self, model, ref: str):
@@ -338,7 +342,8 @@ class _OrgRef(_Codec):
 
 class _CarriedOver(_Codec):
     def dump(self, value, refs):
-        return _safe(refs.of(Action, value)) if value else ""
+        # Left empty when the earlier programme is one the user does not see.
+        return _safe(refs.cell.get((Action, value), "")) if value else ""
 
     def load(self, cell, refs):
         text = super().load(cell, refs).strip()
@@ -367,7 +372,8 @@ class _Many(_Codec):
     def dump(self, value, refs):
         if self.model is SafetyField:  # its primary key is its code
             return _safe(LIST_SEPARATOR.join(value))
-        return _safe(LIST_SEPARATOR.join(refs.of(self.model, pk) for pk in value))
+        cells = (refs.of(self.model, pk) for pk in value)
+        return _safe(LIST_SEPARATOR.join(cell for cell in cells if cell))
 
     def load(self, cell, refs):
         text = super().load(cell, refs)
@@ -543,6 +549,7 @@ SHEETS = [
             ("Deadline", "deadline"),
             ("Deadline precisie", "deadline_precision"),
             ("Deadline zoals geschreven", "deadline_text"),
+            ("Deadline is bijeenkomst", "deadline_meeting"),
             ("Bijeenkomsten", "meetings"),
             ("Status", "status"),
             ("Percentage", "percentage"),
@@ -565,6 +572,7 @@ SHEETS = [
             ("Status", "status"),
             ("Percentage", "percentage"),
             ("Voortgang", "text"),
+            ("Voor trekker", "organisation"),
         ],
     ),
     Sheet(
@@ -670,8 +678,11 @@ def _plan_objects(plan: Plan, user=None) -> dict[type, list]:
         .prefetch_related("owners", "partners", "meetings")
         .order_by("priority__sort_key", "priority__position", "position", "pk")
     )
+    # The plan's meetings, and those of other plans its actions report to or are due at.
+    named = {m.pk for action in actions for m in action.meetings.all()}
+    named |= {a.deadline_meeting_id for a in actions if a.deadline_meeting_id}
     meetings = list(
-        scoped(Meeting.objects.filter(plans=plan))
+        scoped(Meeting.objects.filter(Q(plans=plan) | Q(pk__in=named)).distinct())
         .prefetch_related("municipalities")
         .order_by("date", "body", "pk")
     )
@@ -741,11 +752,12 @@ def export_plan(plan: Plan, *, user=None) -> bytes:
     for model in (Meeting, Agreement, Action):
         for number, obj in enumerate(objects[model], start=1):
             refs.add(model, number, obj)
-    for action in objects[Action]:
-        if action.carried_over_from_id:
-            refs.cell[(Action, action.carried_over_from_id)] = carried_over_ref(
-                action.carried_over_from
-            )
+    sources = {a.carried_over_from for a in objects[Action] if a.carried_over_from_id}
+    if user is not None and sources:
+        seen = set(Plan.objects.visible_to(user).values_list("pk", flat=True))
+        sources = {a for a in sources if a.priority.plan_id in seen}
+    for source in sources:
+        refs.cell[(Action, source.pk)] = carried_over_ref(source)
     book = openpyxl.Workbook()
     book.remove(book.active)
     with translation.override("nl"):

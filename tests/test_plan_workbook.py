@@ -1,6 +1,7 @@
 """A plan's workbook: exported and imported into an empty database it is the same plan,
 field for field; a bad workbook is refused in Dutch and leaves nothing behind."""
 
+import datetime as dt
 import io
 from decimal import Decimal
 
@@ -16,6 +17,7 @@ from policies.models import (
     Agreement,
     Indicator,
     Measurement,
+    Membership,
     Organisation,
     Plan,
     Priority,
@@ -25,7 +27,15 @@ from policies.models import (
 from policies.seeds import seed_files, seeds_load
 from policies.workbook import EXCLUDED, SHEETS, export_plan, import_plan
 
-from .factories import ActionFactory, MunicipalityFactory, PlanFactory, PriorityFactory
+from .factories import (
+    ActionFactory,
+    MeetingFactory,
+    MunicipalityFactory,
+    PlanFactory,
+    PriorityFactory,
+    ProgressUpdateFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -180,6 +190,80 @@ def test_a_field_no_column_names_travels_under_its_own_name(monkeypatch):
     _remove([plan])
     assert import_plan(data, commit=True).saved
     assert Action.objects.get().note == "Zie bijlage"
+
+
+def _two_programmes():
+    """Epe's 2021 programme and its 2022 successor: an action carried over, due at a
+    driehoek, shared by two trekkers who each report their part."""
+    epe = MunicipalityFactory(name="Epe", cbs_code="GM0232")
+    politie = Organisation.objects.create(name="Politie Epe", kind="police")
+    first = PlanFactory(slug="epe-2021", start_year=2021, end_year=2021)
+    second = PlanFactory(slug="epe-2022", start_year=2022, end_year=2022)
+    for plan in (first, second):
+        plan.municipalities.set([epe])
+    old = ActionFactory(priority=PriorityFactory(plan=first, code="1"), title="Pva")
+    driehoek = MeetingFactory(date=dt.date(2022, 9, 9), title="Driehoek")
+    driehoek.plans.set([second])
+    new = ActionFactory(
+        priority=PriorityFactory(plan=second, code="1"),
+        title="Pva",
+        carried_over_from=old,
+        deadline_meeting=driehoek,
+        in_plan_since=dt.date(2022, 1, 1),
+    )
+    new.owners.set([epe, politie])
+    new.meetings.set([driehoek])
+    ProgressUpdateFactory(action=new, organisation=epe, status="done", text="Klaar")
+    ProgressUpdateFactory(
+        action=new, organisation=politie, status="ongoing", text="Bezig"
+    )
+    return first, second
+
+
+def test_a_carried_over_shared_action_due_at_a_meeting_round_trips():
+    _first, second = _two_programmes()
+    before = plan_tree(second)
+    data = export_plan(second)
+    _remove([second])
+    result = import_plan(data, commit=True)
+    assert result.saved, result.problems
+    after = plan_tree(Plan.objects.get(slug="epe-2022"))
+    assert after == before
+    action = Action.objects.get(priority__plan__slug="epe-2022")
+    assert action.carried_over_from.priority.plan.slug == "epe-2021"
+    assert action.deadline == dt.date(2022, 9, 9)
+    assert sorted(u.organisation.name for u in action.progress_updates.all()) == [
+        "Epe",
+        "Politie Epe",
+    ]
+
+
+def test_the_workbook_holds_only_what_the_user_sees():
+    first, second = _two_programmes()
+    # The 2022 programme is also Hattem's; a Hattem reader does not see Epe's 2021.
+    hattem = MunicipalityFactory(name="Hattem", cbs_code="GM0244")
+    second.municipalities.add(hattem)
+    other = MeetingFactory(date=dt.date(2021, 6, 17), title="Driehoek Epe")
+    other.plans.set([first])
+    action = Action.objects.get(priority__plan=second)
+    action.meetings.add(other)
+    reader = UserFactory()
+    Membership.objects.create(user=reader, organisation=hattem, role="reader")
+    book = openpyxl.load_workbook(io.BytesIO(export_plan(second, user=reader)))
+    rows = list(book["Acties"].iter_rows(values_only=True))
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["Voortgezet uit"] in (None, "")
+    meetings = [
+        r[3] for r in book["Bijeenkomsten"].iter_rows(min_row=2, values_only=True)
+    ]
+    assert meetings == ["Driehoek"]
+    assert row["Bijeenkomsten"] == "1"
+    # The beheerder's workbook holds both.
+    book = openpyxl.load_workbook(io.BytesIO(export_plan(second)))
+    rows = list(book["Acties"].iter_rows(values_only=True))
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["Voortgezet uit"] == "epe-2021; 1; Pva"
+    assert row["Bijeenkomsten"] == "1; 2"
 
 
 def test_a_plan_of_only_priorities_exports_and_imports():
