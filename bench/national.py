@@ -9,9 +9,11 @@ It is deterministic: the same seed and the same `today` give the same rows, what
 date the command runs on. Rows are written with bulk inserts in one transaction, so a
 failed run leaves nothing behind.
 
-The municipalities already in the database (from the seeds) keep their real names and CBS
-codes and join a basisteam, so their users see a national installation's amount of plans;
-the others get invented names ("Gemeente ...") with free GM codes. Every generated plan
+The municipalities already in the database (from the seeds) keep their names and CBS codes
+and join a basisteam, so their users see a national installation's amount of plans; the
+others are the remaining municipalities of the CBS list (policies/reference/), with their
+real names, codes and safety regions; only beyond the list's 342 are names invented
+("Gemeente ..."). Every generated plan
 says in its description that it is generated test data, not adopted policy. Nothing in it
 describes a person: the users are roles ("oov.gm0001"), the texts are policy texts.
 """
@@ -35,6 +37,7 @@ from policies.models import (
     Indicator,
     Measurement,
     Membership,
+    Municipality,
     Organisation,
     Plan,
     Priority,
@@ -310,23 +313,38 @@ class NationalDataset:
         free_codes = [
             f"GM{n:04d}" for n in range(1, 2000) if f"GM{n:04d}" not in taken_codes
         ]
-        new = self.municipalities - len(existing)
-        names = municipality_names(
-            rng, max(new, 0), set(Organisation.objects.values_list("name", flat=True))
-        )
+        new = max(self.municipalities - len(existing), 0)
+        taken_names = set(Organisation.objects.values_list("name", flat=True))
+        # The real municipalities of the CBS list first, with their code and region
+        # (bulk_create skips Organisation.save(), which would link them itself).
+        listed = [
+            Organisation(
+                name=entry.name,
+                kind=Organisation.Kind.MUNICIPALITY,
+                cbs_code=entry.cbs_code,
+                municipality=entry,
+                safety_region_id=entry.safety_region_id,
+            )
+            for entry in Municipality.objects.filter(organisation__isnull=True)
+            .exclude(cbs_code__in=taken_codes)
+            .exclude(name__in=taken_names)
+            .order_by("cbs_code")[:new]
+        ]
+        # More than the country has (a stress test): invented names with free codes.
+        listed_codes = set(Municipality.objects.values_list("cbs_code", flat=True))
+        free_codes = [code for code in free_codes if code not in listed_codes]
+        names = municipality_names(rng, new - len(listed), taken_names)
+        invented = [
+            Organisation(name=name, kind=Organisation.Kind.MUNICIPALITY, cbs_code=code)
+            for name, code in zip(names, free_codes[: len(names)], strict=True)
+        ]
         created = bulk(
-            Organisation,
-            [
-                Organisation(
-                    name=name, kind=Organisation.Kind.MUNICIPALITY, cbs_code=code
-                )
-                for name, code in zip(names, free_codes[: len(names)], strict=True)
-            ],
-            self.summary,
-            "nieuwe gemeenten",
+            Organisation, listed + invented, self.summary, "nieuwe gemeenten"
         )
         towns = (existing + created)[: self.municipalities]
         rng.shuffle(towns)
+        # A basisteam covers neighbours: its municipalities share a safety region.
+        towns.sort(key=lambda town: town.safety_region_id or 0)
         sizes = team_sizes(rng, len(towns), self.teams)
         teams, start = [], 0
         for number, size in enumerate(sizes, start=1):

@@ -37,7 +37,14 @@ BEHEERDER_ONLY_MODELS = {
     "progressround",
 }
 # Reference data: what others may do with it (officers add a missing partner organisation).
-REFERENCE_MODELS = {"organisation": {VIEW, ADD}, "safetyfield": {VIEW}}
+REFERENCE_MODELS = {
+    "organisation": {VIEW, ADD},
+    "safetyfield": {VIEW},
+    # The CBS municipality list and the safety regions: everyone reads, the beheerder
+    # keeps them (a new list comes as a migration).
+    "municipality": {VIEW},
+    "safetyregion": {VIEW},
+}
 
 
 def _model(label: str):

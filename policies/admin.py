@@ -25,11 +25,13 @@ from .models import (
     Indicator,
     Measurement,
     Membership,
+    Municipality,
     Organisation,
     Plan,
     Priority,
     Result,
     SafetyField,
+    SafetyRegion,
     Target,
 )
 from .workbook_admin import workbook_import_view
@@ -42,11 +44,74 @@ class MembershipInline(admin.TabularInline):
     extra = 0
 
 
+@admin.register(SafetyRegion)
+class SafetyRegionAdmin(HistoryAccessMixin, admin.ModelAdmin):
+    """Reference data as the safety fields: everyone reads, the beheerder keeps it
+    (a new CBS list comes as a migration; a merger between two lists by hand)."""
+
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Municipality)
+class MunicipalityAdmin(HistoryAccessMixin, admin.ModelAdmin):
+    """The CBS list, searched by the autocomplete of an organisation's municipality."""
+
+    list_display = ["name", "common_name", "cbs_code", "safety_region"]
+    list_filter = ["safety_region"]
+    list_select_related = ["safety_region"]
+    search_fields = ["name", "common_name", "cbs_code"]
+
+
+class OrganisationAdminForm(forms.ModelForm):
+    """A municipality's name may be left empty: it is then its name in the CBS list."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "name" in self.fields:
+            self.fields["name"].required = False
+            self.fields["name"].help_text = _(
+                "Leave empty for a municipality to use its name in the CBS list."
+            )
+
+    def clean(self):
+        data = super().clean()
+        municipality = data.get("municipality")
+        if "name" in self.fields and not data.get("name"):
+            if municipality is None:
+                self.add_error("name", forms.Field.default_error_messages["required"])
+            else:
+                data["name"] = municipality.name
+        return data
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "kind", "cbs_code", "police_unit", "police_district"]
-    list_filter = ["kind"]
+    list_display = [
+        "name",
+        "kind",
+        "cbs_code",
+        "safety_region",
+        "police_unit",
+        "police_district",
+    ]
+    list_filter = ["kind", "safety_region"]
+    list_select_related = ["safety_region"]
     search_fields = ["name", "cbs_code"]
+    # A municipality is chosen from the CBS list by name; its code and region follow.
+    fields = [
+        "kind",
+        "municipality",
+        "name",
+        "cbs_code",
+        "safety_region",
+        "police_unit",
+        "police_district",
+        "description",
+    ]
+    autocomplete_fields = ["municipality"]
+    readonly_fields = ["cbs_code", "safety_region"]
+    form = OrganisationAdminForm
     inlines = [MembershipInline]
 
 

@@ -3,16 +3,19 @@
 from .indicators import Indicator, Measurement, Target
 from .organisations import Membership, Organisation
 from .plans import Agreement, Plan, Priority, Result, SafetyField
+from .reference import Municipality, SafetyRegion
 
 __all__ = [
     "Agreement",
     "Indicator",
     "Measurement",
     "Membership",
+    "Municipality",
     "Organisation",
     "Plan",
     "Priority",
     "Result",
     "SafetyField",
+    "SafetyRegion",
     "Target",
 ]

@@ -1,10 +1,13 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ivp import access
+
+from .reference import Municipality, SafetyRegion
 
 
 class OrganisationQuerySet(models.QuerySet):
@@ -63,6 +66,29 @@ class Organisation(models.Model):
         ],
         help_text=_("Only for municipalities, e.g. GM0037."),
     )
+    # A municipality is chosen from the CBS list (policies/models/reference.py); its
+    # code and region follow from it. Kept beside cbs_code: a municipality that merged
+    # before the list's year keeps its own code and has no entry.
+    municipality = models.OneToOneField(
+        Municipality,
+        verbose_name=_("municipality in the CBS list"),
+        related_name="organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        help_text=_(
+            "Choose the municipality by its name (also its common name, e.g. Den "
+            "Bosch); its CBS code and safety region follow from the list."
+        ),
+    )
+    safety_region = models.ForeignKey(
+        SafetyRegion,
+        verbose_name=_("safety region"),
+        related_name="organisations",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
     police_unit = models.CharField(_("police unit"), max_length=100, blank=True)
     police_district = models.CharField(_("police district"), max_length=100, blank=True)
     description = models.TextField(_("description"), blank=True)
@@ -97,7 +123,39 @@ class Organisation(models.Model):
     def save(self, *args, **kwargs):
         # An empty form field means "no code"; NULL keeps the unique constraint usable.
         self.cbs_code = self.cbs_code or None
+        self.follow_list()
         super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if self.municipality_id is not None and not self.is_municipality:
+            raise ValidationError(
+                {
+                    "municipality": _(
+                        "Only a municipality is chosen from the CBS list; set the "
+                        "kind to municipality or clear this field."
+                    )
+                }
+            )
+        self.follow_list()
+        if self.is_municipality and not self.cbs_code:
+            raise ValidationError(
+                {"municipality": _("Choose the municipality from the CBS list.")}
+            )
+
+    def follow_list(self) -> None:
+        """A municipality takes its CBS code and safety region from its entry in the
+        list; one saved with only a code (the seeds, an old installation) is linked to
+        the entry with that code, if the list has it."""
+        if not self.is_municipality:
+            return
+        if self.municipality_id is None and self.cbs_code:
+            self.municipality = Municipality.objects.filter(
+                cbs_code=self.cbs_code
+            ).first()
+        if self.municipality_id is not None:
+            self.cbs_code = self.municipality.cbs_code
+            self.safety_region_id = self.municipality.safety_region_id
 
     @property
     def is_municipality(self) -> bool:
