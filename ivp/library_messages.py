@@ -1,9 +1,10 @@
-"""Dutch for text the libraries show in the admin but their own Dutch catalogues lack.
+"""Dutch for text the libraries show but their own Dutch catalogues lack.
 
 Django's admin (the headings of the index's model tables, read by screen readers),
 django-simple-history (the history pages) and django-axes (the sign-in logs) leave
-these in English. Listed here so `makemessages` puts them in our catalogue
-(locale/nl), which Django consults before the libraries' own; nothing calls this module.
+these in English, Django REST framework some of the API's validation errors. Listed
+here so `makemessages` puts them in our catalogue (locale/nl), which Django consults
+before the libraries' own; nothing calls this module.
 """
 
 from django.utils.translation import gettext_noop, ngettext_lazy
@@ -44,6 +45,40 @@ MESSAGES = (
     gettext_noop("access failures"),
     gettext_noop("access log"),
     gettext_noop("access logs"),
+    # Django REST framework: validation errors of the API that its Dutch catalogue
+    # leaves in English or half English ("Date heeft het verkeerde formaat").
+    # The Dutch names the format itself ("JJJJ-MM-DD"): {format} is DRF's English
+    # "YYYY-MM-DD", so the translation leaves it out.
+    # xgettext:no-python-brace-format
+    gettext_noop("Date has wrong format. Use one of these formats instead: {format}."),
+    gettext_noop(
+        # xgettext:no-python-brace-format
+        "Datetime has wrong format. Use one of these formats instead: {format}."
+    ),
+    # xgettext:no-python-brace-format
+    gettext_noop("Time has wrong format. Use one of these formats instead: {format}."),
+    gettext_noop(
+        # xgettext:no-python-brace-format
+        "Duration has wrong format. Use one of these formats instead: {format}."
+    ),
+    gettext_noop("Expected a date but got a datetime."),
+    gettext_noop("Expected a datetime but got a date."),
+    gettext_noop("Datetime value out of range."),
+    gettext_noop('Invalid datetime for the timezone "{timezone}".'),
+    gettext_noop('Invalid pk "{pk_value}" - object does not exist.'),
+    gettext_noop("Incorrect type. Expected pk value, received {data_type}."),
+    gettext_noop('Expected a list of items but got type "{input_type}".'),
+    gettext_noop('Expected a dictionary of items but got type "{input_type}".'),
+    gettext_noop("Invalid data. Expected a dictionary, but got {datatype}."),
+    gettext_noop("Object with {slug_name}={value} does not exist."),
+    gettext_noop("A valid number is required."),
+    gettext_noop("A valid biginteger is required."),
+    gettext_noop("Must be a valid boolean."),
+    gettext_noop("Not a valid string."),
+    gettext_noop("Ensure this field has at least {min_length} elements."),
+    gettext_noop("Ensure this field has no more than {max_length} elements."),
+    gettext_noop("This dictionary may not be empty."),
+    gettext_noop("Integer value too large to convert to float"),
 )
 PLURAL_MESSAGES = (
     # django-simple-history: the count under the history list

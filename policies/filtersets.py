@@ -6,7 +6,16 @@ from django.utils.translation import gettext_lazy as _
 
 from ivp.access import visible_choices
 
-from .models import Agreement, Indicator, Measurement, Organisation, Plan, Priority
+from .models import (
+    Agreement,
+    Indicator,
+    Measurement,
+    Organisation,
+    Plan,
+    Priority,
+    Result,
+    Target,
+)
 
 _visible_plans = visible_choices(Plan)
 
@@ -96,3 +105,30 @@ class MeasurementFilterSet(django_filters.FilterSet):
     class Meta:
         model = Measurement
         fields = ["plan", "indicator", "year", "period_type", "provisional"]
+
+
+class TargetFilterSet(django_filters.FilterSet):
+    plan = django_filters.ModelChoiceFilter(
+        field_name="indicator__plan", queryset=_visible_plans, label=_("plan")
+    )
+
+    class Meta:
+        model = Target
+        fields = ["plan", "indicator", "year", "kind", "is_final"]
+
+
+class ResultFilterSet(django_filters.FilterSet):
+    """A result hangs on an agreement or on a priority; `plan` finds both kinds."""
+
+    plan = django_filters.ModelChoiceFilter(
+        queryset=_visible_plans, method="filter_plan", label=_("plan")
+    )
+
+    class Meta:
+        model = Result
+        fields = ["plan", "agreement", "priority", "year", "assessment"]
+
+    def filter_plan(self, queryset, name, value):
+        return queryset.filter(
+            Q(agreement__priority__plan=value) | Q(priority__plan=value)
+        )

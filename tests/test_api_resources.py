@@ -298,8 +298,9 @@ def test_validation_errors_name_the_field_in_dutch(api):
         format="json",
     )
     assert response.status_code == 400
+    # A constraint's message under the field it is about (policies/api/base.py).
     assert response.json() == {
-        "non_field_errors": ["Het eindjaar kan niet voor het startjaar liggen."]
+        "end_year": ["Het eindjaar kan niet voor het startjaar liggen."]
     }
 
 

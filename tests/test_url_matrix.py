@@ -67,6 +67,8 @@ from policies.models import (
     Organisation,
     Plan,
     Priority,
+    Result,
+    Target,
 )
 from policies.seeds import seeds_load
 from reports import pdf
@@ -169,6 +171,10 @@ POLICY = {
     "actions.meeting": SCOPED,
     "policies.organisation": ORGANISATIONS,
     "policies.safetyfield": REFERENCE,
+    "policies.municipality": REFERENCE,
+    "policies.safetyregion": REFERENCE,
+    "policies.target": SCOPED,
+    "policies.result": SCOPED,
     "policies.membership": BEHEERDER,
     "actions.remindersettings": BEHEERDER,
     "auth.user": BEHEERDER,
@@ -253,6 +259,17 @@ class World:
                 # A year the form accepts back: the factory's counts on per session.
                 indicator = self.scoped(Indicator, scope)
                 MeasurementFactory(indicator=indicator, year=2021)
+            if self.scoped(Target, scope) is None:
+                Target.objects.create(
+                    indicator=self.scoped(Indicator, scope),
+                    kind=Target.Kind.ABSOLUTE,
+                    value=10,
+                    year=2021,
+                )
+            if self.scoped(Result, scope) is None:
+                Result.objects.create(
+                    agreement=self.scoped(Agreement, scope), year=2021, text="Gehaald."
+                )
             if self.scoped(Action, scope) is None:
                 ActionFactory(priority=priority, owners=[self.organisations[scope]])
             if self.scoped(ProgressUpdate, scope) is None:

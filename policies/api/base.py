@@ -10,7 +10,8 @@ from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError, RestrictedError
+from django.db.models import ProtectedError, Q, RestrictedError
+from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -167,21 +168,108 @@ def exception_handler(exc, context):
     return response
 
 
-def drf_errors(error: DjangoValidationError):
-    """A model ValidationError as DRF's {field: [messages]}; whole-object errors under
-    non_field_errors, as DRF itself reports them."""
-    if hasattr(error, "error_dict"):
-        key = api_settings.NON_FIELD_ERRORS_KEY
-        return {
-            (key if field == "__all__" else field): messages
-            for field, messages in error.message_dict.items()
-        }
-    return {api_settings.NON_FIELD_ERRORS_KEY: error.messages}
+def _condition_fields(condition) -> list[str]:
+    names = []
+    for child in condition.children:
+        if isinstance(child, Q):
+            names.extend(_condition_fields(child))
+        else:
+            names.append(child[0].split(LOOKUP_SEP)[0])
+    return names
+
+
+def constraint_field(model, message: str, fields=None, preferred=None) -> str | None:
+    """The field a constraint's message is about, so a script can show it beside that
+    field: the one `preferred` names for the constraint, else the last field of the
+    constraint the client sends ("year" of agreement + year)."""
+    for constraint in model._meta.constraints:
+        if str(constraint.get_violation_error_message()) != message:
+            continue
+        if preferred and constraint.name in preferred:
+            return preferred[constraint.name]
+        # A unique constraint's fields; a check constraint's, those of its condition
+        # (a unique constraint's condition only says when it applies).
+        names = list(getattr(constraint, "fields", ()) or ())
+        condition = getattr(constraint, "condition", None)
+        if not names and condition is not None:
+            names = _condition_fields(condition)
+        candidates = [n for n in names if fields is None or n in fields]
+        if candidates:
+            return candidates[-1]
+    return None
+
+
+def drf_errors(error: DjangoValidationError, serializer=None, model=None):
+    """A model ValidationError as DRF's {field: [messages]}, every message under the
+    field it is about: a constraint's under its field (constraint_field), a model field
+    the serializer calls otherwise under the serializer's name for it. Only what names
+    no field stays under non_field_errors."""
+    key = api_settings.NON_FIELD_ERRORS_KEY
+    if not hasattr(error, "error_dict"):
+        return {key: error.messages}
+    fields = set(serializer.fields) if serializer is not None else None
+    aliases = getattr(serializer, "error_fields", {}) if serializer else {}
+    preferred = getattr(serializer, "constraint_fields", {}) if serializer else {}
+    if model is None and serializer is not None:
+        model = serializer.Meta.model
+    result: dict[str, list] = {}
+    for field, messages in error.message_dict.items():
+        for message in messages:
+            name = aliases.get(field, field)
+            if field == "__all__":
+                name = (
+                    model and constraint_field(model, message, fields, preferred)
+                ) or key
+            result.setdefault(name, []).append(message)
+    return result
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """django-filter's backend that refuses a query parameter it does not know: a
+    typing error (`?nam=Epe`) or a filter that does not exist (`?slug=` where there
+    is none) must not answer every row as if it were obeyed."""
+
+    def allowed_parameters(self, request, queryset, view) -> set[str]:
+        allowed = {api_settings.URL_FORMAT_OVERRIDE}
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None:
+            for name, filter_ in filterset_class.base_filters.items():
+                # A range filter reads name_after and name_before (SuffixedMultiWidget).
+                # The widget class, not filter_.field: building the field here would
+                # cache it on the class, without the request its choices depend on.
+                widget = filter_.extra.get("widget") or filter_.field_class.widget
+                suffixes = getattr(widget, "suffixes", None) or [""]
+                allowed |= {"_".join(filter(None, (name, s))) for s in suffixes}
+        for backend in getattr(view, "filter_backends", ()):
+            for attr in ("ordering_param", "search_param"):
+                if hasattr(backend, attr):
+                    allowed.add(getattr(backend, attr))
+        paginator = getattr(view, "paginator", None)
+        for attr in ("page_query_param", "page_size_query_param"):
+            if getattr(paginator, attr, None):
+                allowed.add(getattr(paginator, attr))
+        return allowed
+
+    def filter_queryset(self, request, queryset, view):
+        allowed = self.allowed_parameters(request, queryset, view)
+        unknown = sorted(set(request.query_params) - allowed)
+        if unknown:
+            message = _(
+                "Unknown query parameter: nothing was filtered. This list knows "
+                "%(names)s."
+            ) % {"names": ", ".join(sorted(allowed))}
+            raise exceptions.ValidationError({name: [message] for name in unknown})
+        return super().filter_queryset(request, queryset, view)
 
 
 class ScopedModelSerializer(serializers.ModelSerializer):
     """Related choices limited to what the user sees; the model's own validation (clean,
     constraints) run before saving; a save is refused where the admin refuses it."""
+
+    # Model field -> the serializer field an error about it is shown under.
+    error_fields: dict[str, str] = {}
+    # Constraint name -> the field its message is about, where the last one is not.
+    constraint_fields: dict[str, str] = {}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -224,7 +312,7 @@ class ScopedModelSerializer(serializers.ModelSerializer):
         try:
             candidate.full_clean(validate_unique=True, validate_constraints=True)
         except DjangoValidationError as error:
-            raise serializers.ValidationError(drf_errors(error)) from error
+            raise serializers.ValidationError(drf_errors(error, self)) from error
 
         def m2m(name):
             if name in attrs:
@@ -272,7 +360,7 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
     """A resource under the permission rule: unseen objects are 404, writes checked."""
 
     permission_classes = [RulePermission]
-    filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
+    filter_backends = [StrictFilterBackend, filters.OrderingFilter]
     ordering_fields: list[str] = ["id"]
 
     def get_queryset(self):
@@ -323,7 +411,9 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
         elif isinstance(exc, StaleVersion):
             exc = Conflict(str(exc))
         elif isinstance(exc, DjangoValidationError):
-            exc = serializers.ValidationError(drf_errors(exc))
+            exc = serializers.ValidationError(
+                drf_errors(exc, model=self.queryset.model)
+            )
         elif isinstance(exc, IntegrityError):
             exc = serializers.ValidationError(
                 {

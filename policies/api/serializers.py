@@ -1,21 +1,38 @@
 """Serializers for organisations, plans, priorities, agreements, indicators and
 measurements."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from policies.models import (
     Agreement,
     Indicator,
     Measurement,
+    Municipality,
     Organisation,
     Plan,
     Priority,
+    Result,
+    SafetyRegion,
+    Target,
 )
 
 from .base import ScopedModelSerializer, version_field
 
 
+class SafetyRegionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SafetyRegion
+        fields = ["code", "name"]
+        read_only_fields = fields
+
+
 class OrganisationSerializer(ScopedModelSerializer):
+    """A municipality is named, not coded: its name (official or common, "Den Bosch")
+    is looked up in the CBS list, which gives its code and safety region."""
+
+    safety_region = SafetyRegionSerializer(read_only=True)
+
     class Meta(ScopedModelSerializer.Meta):
         model = Organisation
         fields = [
@@ -23,10 +40,83 @@ class OrganisationSerializer(ScopedModelSerializer):
             "name",
             "kind",
             "cbs_code",
+            "safety_region",
             "police_unit",
             "police_district",
             "description",
         ]
+        read_only_fields = ["cbs_code"]
+        extra_kwargs = {
+            "name": {
+                "help_text": _(
+                    "For a municipality: its name in the CBS list, official or common "
+                    "(Den Bosch); its CBS code and safety region follow from it."
+                )
+            }
+        }
+
+    # The entry of the list is found by name, so an error about it is one about the name.
+    error_fields = {"municipality": "name", "cbs_code": "name"}
+
+    def validate(self, attrs):
+        kind = attrs.get("kind", getattr(self.instance, "kind", None))
+        name = attrs.get("name", getattr(self.instance, "name", ""))
+        was_municipality = self.instance is not None and self.instance.is_municipality
+        municipality = None
+        if kind == Organisation.Kind.MUNICIPALITY and (
+            not was_municipality or "name" in attrs
+        ):
+            municipality = Municipality.objects.named(name)
+            if municipality is None and not was_municipality:
+                self._unlisted(name)
+            # A municipality renamed to a name the list does not know ("Gemeente
+            # Hattem") is a new name for the same municipality: it keeps its entry.
+            if municipality is not None and municipality.pk == getattr(
+                self.instance, "municipality_id", None
+            ):
+                municipality = None
+        if municipality is not None:
+            attrs["municipality"] = municipality
+            attrs["name"] = municipality.name
+            taken = Organisation.objects.filter(municipality=municipality)
+            if self.instance is not None:
+                taken = taken.exclude(pk=self.instance.pk)
+            existing = taken.first()
+            if existing is not None:
+                raise serializers.ValidationError(
+                    {
+                        "name": [
+                            _(
+                                "%(municipality)s is already here, as “%(name)s” "
+                                "(id %(id)s)."
+                            )
+                            % {
+                                "municipality": municipality.name,
+                                "name": existing.name,
+                                "id": existing.pk,
+                            }
+                        ]
+                    }
+                )
+        elif kind is not None and kind != Organisation.Kind.MUNICIPALITY:
+            attrs["municipality"] = None
+            attrs["cbs_code"] = None
+            attrs["safety_region"] = None
+        return super().validate(attrs)
+
+    def _unlisted(self, name: str):
+        close = Municipality.objects.close_to(name)
+        if close:
+            message = _(
+                "“%(name)s” is not a municipality in the CBS list. Did you mean: "
+                "%(names)s?"
+            ) % {"name": name, "names": ", ".join(close)}
+        else:
+            message = _(
+                "“%(name)s” is not a municipality in the CBS list; give its official "
+                "or common name."
+            ) % {"name": name}
+        raise serializers.ValidationError({"name": [message]})
 
 
 class OrganisationBriefSerializer(serializers.ModelSerializer):
@@ -150,3 +240,31 @@ class MeasurementSerializer(ScopedModelSerializer):
             "provisional",
             "note",
         ]
+
+
+class TargetSerializer(ScopedModelSerializer):
+    """An interim or final target of an indicator for a year."""
+
+    class Meta(ScopedModelSerializer.Meta):
+        model = Target
+        fields = [
+            "id",
+            "indicator",
+            "kind",
+            "value",
+            "year",
+            "reference_year",
+            "is_final",
+            "description",
+        ]
+
+
+class ResultSerializer(ScopedModelSerializer):
+    """The result achieved in a year, for an agreement or for a whole priority."""
+
+    # "Either an agreement or a priority": a result is mostly an agreement's.
+    constraint_fields = {"result_for_agreement_or_priority": "agreement"}
+
+    class Meta(ScopedModelSerializer.Meta):
+        model = Result
+        fields = ["id", "agreement", "priority", "year", "text", "assessment"]

@@ -1,5 +1,5 @@
-"""API resources of this app: organisations, plans, priorities, agreements,
-indicators and measurements.
+"""API resources of this app: organisations, plans, priorities, agreements with their
+results, indicators with their targets and measurements.
 
 Filters are the shared FilterSets of policies/filtersets.py; the API only adds `search`
 as the name of their free-text filter (`q` on the pages).
@@ -17,6 +17,8 @@ from policies.models import (
     Organisation,
     Plan,
     Priority,
+    Result,
+    Target,
 )
 
 from . import serializers
@@ -25,12 +27,22 @@ from .base import ScopedModelViewSet
 
 class OrganisationFilterSet(filtersets.OrganisationFilterSet):
     search = django_filters.CharFilter(method="filter_text", label=_("search"))
+    # Exact look-ups for a script that must take the one row it names, never a guess.
+    name = django_filters.CharFilter(label=_("name (exact)"))
+    code = django_filters.CharFilter(field_name="cbs_code", label=_("CBS code (exact)"))
 
 
 class PlanFilterSet(filtersets.PlanFilterSet):
     search = django_filters.CharFilter(
         field_name="title", lookup_expr="icontains", label=_("search")
     )
+    slug = django_filters.CharFilter(label=_("slug (exact)"))
+    name = django_filters.CharFilter(field_name="title", label=_("title (exact)"))
+
+
+class PriorityFilterSet(filtersets.PriorityFilterSet):
+    code = django_filters.CharFilter(label=_("code (exact)"))
+    name = django_filters.CharFilter(field_name="title", label=_("title (exact)"))
 
 
 class AgreementFilterSet(filtersets.AgreementFilterSet):
@@ -60,7 +72,7 @@ class PriorityViewSet(ScopedModelViewSet):
 
     queryset = Priority.objects.prefetch_related("safety_fields")
     serializer_class = serializers.PrioritySerializer
-    filterset_class = filtersets.PriorityFilterSet
+    filterset_class = PriorityFilterSet
     filter_backends = [*ScopedModelViewSet.filter_backends, filters.SearchFilter]
     search_fields = ["title", "code", "objective", "description"]
     ordering_fields = ["id", "sort_key", "position", "title"]
@@ -97,3 +109,23 @@ class MeasurementViewSet(ScopedModelViewSet):
     filter_backends = [*ScopedModelViewSet.filter_backends, filters.SearchFilter]
     search_fields = ["note"]
     ordering_fields = ["id", "year", "period_type", "period_number", "value"]
+
+
+class TargetViewSet(ScopedModelViewSet):
+    """Interim and final targets of an indicator, per year."""
+
+    queryset = Target.objects.all()
+    serializer_class = serializers.TargetSerializer
+    filterset_class = filtersets.TargetFilterSet
+    ordering_fields = ["id", "year", "is_final", "value"]
+
+
+class ResultViewSet(ScopedModelViewSet):
+    """Results achieved per year, of an agreement or of a whole priority."""
+
+    queryset = Result.objects.all()
+    serializer_class = serializers.ResultSerializer
+    filterset_class = filtersets.ResultFilterSet
+    filter_backends = [*ScopedModelViewSet.filter_backends, filters.SearchFilter]
+    search_fields = ["text"]
+    ordering_fields = ["id", "year", "assessment"]
