@@ -419,11 +419,18 @@ class _OwnerMatcher:
             p for p in plan.partners.all() if p.kind == Organisation.Kind.POLICE
         ]
         self.by_name = {o.name.lower(): o for o in Organisation.objects.all()}
+        self.listed: dict[str, Organisation | None] = {}
 
     def _municipality(self, word: str) -> Organisation | None:
         names = {m.name.lower(): m for m in self.municipalities}
         close = difflib.get_close_matches(word.lower(), names, n=1, cutoff=0.8)
         return names[close[0]] if close else None
+
+    def _listed(self, name: str) -> Organisation | None:
+        # Asked once per name: a table names the same trekker on many rows.
+        if name not in self.listed:
+            self.listed[name] = Organisation.objects.named(name)
+        return self.listed[name]
 
     def _police(self) -> list[Organisation]:
         return self.police or [
@@ -450,6 +457,8 @@ class _OwnerMatcher:
                 found.extend(self._police())
             elif (municipality := self._municipality(name)) is not None:
                 found.append(municipality)
+            elif (listed := self._listed(name)) is not None:
+                found.append(listed)  # a municipality by its common name: Den Bosch
             else:
                 unknown.append(name)
         return list(dict.fromkeys(found)), unknown
@@ -989,8 +998,8 @@ def programme_import(
         with transaction.atomic():
             if preview.unmatched_names and create_organisations:
                 for name in preview.unmatched_names:
-                    Organisation.objects.get_or_create(
-                        name=name, defaults={"kind": Organisation.Kind.OTHER}
+                    Organisation.objects.get_or_create_named(
+                        name, kind=Organisation.Kind.OTHER
                     )
                 created_names = list(preview.unmatched_names)
                 preview = parse(plan, sheets)

@@ -5,13 +5,16 @@ dataset, never typed with its code."""
 import pytest
 from django.urls import reverse
 
+from actions.imports import programme_import
+from actions.models import Action
 from bench.national import NationalDataset
 from policies import reference
 from policies.models import Municipality, Organisation, SafetyRegion
 from policies.seeds import seeds_load
 
-from .factories import MunicipalityFactory, UserFactory
+from .factories import MunicipalityFactory, PlanFactory, UserFactory
 from .forms import admin_post_data
+from .test_imports import _xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -138,3 +141,31 @@ def test_the_national_dataset_uses_the_real_municipalities():
         assert town.name == town.municipality.name
         assert town.cbs_code == town.municipality.cbs_code
         assert town.safety_region_id == town.municipality.safety_region_id
+
+
+def test_an_import_names_a_municipality_by_its_common_name():
+    """A programme table whose trekker is "Den Bosch": created as the list's
+    municipality, not as a partner of that name, and matched on the next import."""
+    epe = MunicipalityFactory(name="Epe", cbs_code="GM0232")
+    plan = PlanFactory(municipalities=[epe], start_year=2021, end_year=2021)
+    rows = [
+        ["Speerpunt", "Actie", "Trekker", "Deadline"],
+        ["1 Jeugd", "Regionaal overleg jeugdoverlast.", "Epe, Den Bosch", "Q3 2021"],
+    ]
+    preview = programme_import(plan=plan, data=_xlsx(rows), filename="a.xlsx")
+    assert preview.unmatched_names == {"Den Bosch": [2]}
+    saved = programme_import(
+        plan=plan,
+        data=_xlsx(rows),
+        filename="a.xlsx",
+        commit=True,
+        create_organisations=True,
+    )
+    assert saved.saved
+    den_bosch = Organisation.objects.get(cbs_code="GM0796")
+    assert den_bosch.name == "'s-Hertogenbosch"
+    assert den_bosch.kind == Organisation.Kind.MUNICIPALITY
+    assert den_bosch.safety_region.name == "Brabant-Noord"
+    action = Action.objects.get(title="Regionaal overleg jeugdoverlast.")
+    assert set(action.owners.all()) == {epe, den_bosch}
+    assert not Organisation.objects.filter(name="Den Bosch").exists()

@@ -22,6 +22,31 @@ class OrganisationQuerySet(models.QuerySet):
     def municipalities(self):
         return self.filter(kind=Organisation.Kind.MUNICIPALITY)
 
+    def named(self, name: str) -> "Organisation | None":
+        """The organisation a name means: its own name (any case), else the municipality
+        the CBS list knows by that name ("Den Bosch" for 's-Hertogenbosch)."""
+        found = self.filter(name__iexact=name.strip()).first()
+        if found is not None:
+            return found
+        listed = Municipality.objects.named(name)
+        return None if listed is None else self.filter(municipality=listed).first()
+
+    def get_or_create_named(self, name: str, *, kind: str) -> "Organisation":
+        """The organisation a name means, created if missing: a name the CBS list knows
+        becomes that municipality, with its code and region (never a partner of `kind`
+        called "Den Bosch")."""
+        found = self.named(name)
+        if found is not None:
+            return found
+        listed = Municipality.objects.named(name)
+        if listed is not None:
+            return self.create(
+                name=listed.name,
+                kind=Organisation.Kind.MUNICIPALITY,
+                municipality=listed,
+            )
+        return self.create(name=name.strip(), kind=kind)
+
     def in_plans_visible_to(self, user):
         """The organisations taking part as a municipality in a plan the user sees (every
         one for a beheerder): what a municipality filter offers, so a choice list names
