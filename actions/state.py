@@ -16,7 +16,16 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    Func,
+    OuterRef,
+    Q,
+    Subquery,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ivp.periods import Period
@@ -75,6 +84,22 @@ class PriorityRow:
         return [(status, self.counts[status.value]) for status in Status.in_order()]
 
 
+@dataclass
+class ProgrammeRow:
+    """A yearly programme of an IVP with its actions per status."""
+
+    plan: Plan
+    counts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def status_counts(self) -> list[tuple[Status, int]]:
+        return [(status, self.counts[status.value]) for status in Status.in_order()]
+
+
 class PlanState:
     """The actions of `plan` in `period` as of the period's state day.
 
@@ -93,6 +118,8 @@ class PlanState:
     ):
         self.plan = plan
         self.period = period
+        # An IVP's state holds its programmes of the period's year (Plan.covered_plans).
+        self.plan_ids = plan.covered_plans(period.year)
         self.user = user
         self.today = today or timezone.localdate()
         self.day = period.state_day(self.today)
@@ -100,6 +127,45 @@ class PlanState:
         # The day of the next driehoek after the state day, if the caller knows one:
         # what is due before it is a key figure of the dashboard.
         self.meeting_day = meeting_day
+
+    @property
+    def covers_programmes(self) -> bool:
+        """An IVP's state: its own actions and those of its programmes of the year."""
+        return not isinstance(self.plan_ids, list)
+
+    @cached_property
+    def programme_rows(self) -> list[ProgrammeRow]:
+        """An IVP's programmes of every year, each with its actions per status on the
+        state day (the numbers its own PlanState of this period gives). One query,
+        however many programmes and actions; [] for a plan that is not an IVP."""
+        if self.plan.kind != Plan.Kind.IVP:
+            return []
+        programmes = Plan.objects.filter(parent=self.plan)
+        actions = Action.objects.all()
+        if self.user is not None:
+            programmes = programmes.visible_to(self.user)
+            actions = actions.visible_to(self.user)
+        actions = actions.as_of(self.day).filter(priority__plan=OuterRef("pk"))
+
+        def number(status):
+            # A count per status as a subquery: the programmes and their numbers in
+            # one round trip (a join would have to repeat as_of's subqueries per plan).
+            return Coalesce(
+                Subquery(
+                    actions.filter(status_on=status)
+                    .order_by()
+                    .annotate(n=Func("pk", function="COUNT"))
+                    .values("n")
+                ),
+                0,
+            )
+
+        programmes = programmes.annotate(
+            **{f"n_{status}": number(status) for status in Status.values}
+        ).order_by("start_year", "end_year", "title")
+        return [
+            ProgrammeRow(programme, counts_of(programme)) for programme in programmes
+        ]
 
     @property
     def shows_today(self) -> bool:
@@ -110,7 +176,7 @@ class PlanState:
 
     def actions(self):
         """The plan's actions on the state day, each with `status_on` and `late_on`."""
-        queryset = Action.objects.for_plan(self.plan)
+        queryset = Action.objects.filter(priority__plan__in=self.plan_ids)
         if self.user is not None:
             queryset = queryset.visible_to(self.user)
         return queryset.as_of(self.day)
@@ -162,10 +228,15 @@ class PlanState:
     @cached_property
     def priority_rows(self) -> list[PriorityRow]:
         """Every priority of the plan in tree order, its numbers rolled up to its parents."""
-        priorities = Priority.objects.filter(plan=self.plan)
+        priorities = Priority.objects.filter(plan__in=self.plan_ids)
         if self.user is not None:
             priorities = priorities.visible_to(self.user)
-        priorities = list(priorities.order_by("sort_key", "position", "id"))
+        order = ("sort_key", "position", "id")
+        if self.covers_programmes:
+            # The IVP's own priorities, then each programme's, each plan a tree.
+            priorities = priorities.select_related("plan")
+            order = ("plan__start_year", "plan__kind", "plan_id", *order)
+        priorities = list(priorities.order_by(*order))
         children = defaultdict(list)
         for priority in priorities:
             children[priority.parent_id].append(priority)

@@ -78,14 +78,16 @@ class ResultsSummary:
 
     @cached_property
     def _by_priority(self) -> dict[int, PriorityResults]:
+        # An IVP's year holds its programmes of that year (Plan.covered_plans).
+        plans = self.plan.covered_plans(self.year)
         agreements = list(
-            Agreement.objects.filter(priority__plan=self.plan)
+            Agreement.objects.filter(priority__plan__in=plans)
             .prefetch_related("owners", "partners")
             .order_by("priority__sort_key", "position", "id")
         )
         # Results of agreements and of priorities, of every year, in one query.
         results = Result.objects.filter(
-            Q(agreement__priority__plan=self.plan) | Q(priority__plan=self.plan)
+            Q(agreement__priority__plan__in=plans) | Q(priority__plan__in=plans)
         ).order_by("year", "id")
         per_agreement = defaultdict(list)
         priority_result = {}

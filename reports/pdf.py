@@ -223,7 +223,7 @@ def _state_rows(state: PlanState) -> tuple[list[ActionRow], dict[str, list[Actio
 
 def _indicators(plan: Plan, year: int):
     indicators = list(
-        Indicator.objects.filter(plan=plan)
+        Indicator.objects.filter(plan__in=plan.covered_plans(year))
         .select_related("priority")
         .prefetch_related("targets", "measurements")
         .order_by("name")

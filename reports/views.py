@@ -17,10 +17,13 @@ from django.db import transaction
 from django.db.models import (
     Count,
     Exists,
+    Func,
     OuterRef,
     Prefetch,
     Q,
+    Subquery,
 )
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
@@ -205,7 +208,7 @@ def indicator_items(user, plan: Plan, year: int) -> list[dict]:
             "chart": mark_safe(indicator_chart_svg(indicator, until_year=year)),
         }
         for indicator in Indicator.objects.visible_to(user)
-        .filter(plan=plan)
+        .filter(plan__in=plan.covered_plans(year))
         .prefetch_related("measurements", "targets")
         .order_by("name")
     ]
@@ -218,9 +221,32 @@ def plan_dashboard(request, pk):
     plan = get_object_or_404(
         # A plan may record its work as agreements rather than actions; counted with
         # the plan, as the page's query budget is spent (the council page tells them).
-        Plan.objects.visible_to(request.user).annotate(
-            n_agreements=Count("priorities__agreements", distinct=True)
-        ),
+        Plan.objects.visible_to(request.user)
+        .annotate(
+            # An IVP's are its own and its programmes' (issue 17).
+            n_agreements=Coalesce(
+                Subquery(
+                    Agreement.objects.filter(
+                        Q(priority__plan=OuterRef("pk"))
+                        | Q(priority__plan__parent=OuterRef("pk"))
+                    )
+                    .order_by()
+                    .annotate(n=Func("pk", function="COUNT"))
+                    .values("n")
+                ),
+                0,
+            ),
+            # The plan cycle's button on a programme: the rule's own queryset, asked
+            # in this query rather than in one more.
+            may_change=Exists(
+                Plan.objects.changeable_by(request.user).filter(pk=OuterRef("pk"))
+            ),
+            # The IVP a programme carries out, named only to who may see it.
+            parent_visible=Exists(
+                Plan.objects.visible_to(request.user).filter(pk=OuterRef("parent_id"))
+            ),
+        )
+        .select_related("parent"),
         pk=pk,
     )
     municipalities, partners = plan_organisations(plan)
@@ -279,11 +305,15 @@ def plan_dashboard(request, pk):
         with_latest_progress=True,
         latest_progress_on=on,
     )
-    rows = [row for row in state.priority_rows if row.total or row.depth == 0]
+    # The whole structure, priorities without actions included (issue 17).
+    rows = state.priority_rows
     for row in rows:
         row.bar = mark_safe(status_bar_svg(row.counts, title=str(row.priority)))
 
     indicators = indicator_items(request.user, plan, period.year)
+    programmes = state.programme_rows
+    for row in programmes:
+        row.bar = mark_safe(status_bar_svg(row.counts, title=row.plan.title))
 
     years = list(range(plan.start_year, plan.end_year + 1))
     return render(
@@ -313,6 +343,9 @@ def plan_dashboard(request, pk):
             "pdf_quarterly": pdf_url("pdf:quarterly", plan.pk),
             "pdf_annual": pdf_url("pdf:annual", plan.pk, period.year),
             "may_add_action": access.may_add_action(request.user, plan, seen=True),
+            "programmes": programmes,
+            "parent": plan.parent if plan.parent_visible else None,
+            "may_make_next_programme": plan.is_programme and plan.may_change,
         },
     )
 
@@ -570,6 +603,13 @@ def action_detail(request, pk):
         .prefetch_related("owners", "partners", "meetings"),
         pk=pk,
     )
+    # The plan cycle: the action it continues and those that continue it, one query.
+    lineage = list(
+        Action.objects.visible_to(request.user)
+        .filter(Q(pk=action.carried_over_from_id) | Q(carried_over_from=action))
+        .select_related("priority__plan")
+        .order_by("in_plan_since", "pk")
+    )
     updates = list(
         action.progress_updates.select_related("organisation").order_by("-date", "-id")
     )
@@ -578,6 +618,12 @@ def action_detail(request, pk):
         "reports/action.html",
         {
             "action": action,
+            "carried_over_from": next(
+                (a for a in lineage if a.pk == action.carried_over_from_id), None
+            ),
+            "carried_over_to": [
+                a for a in lineage if a.pk != action.carried_over_from_id
+            ],
             "plan": action.priority.plan,
             "updates": updates,
             # A shared action: each trekker's part (Action.split).

@@ -114,6 +114,11 @@ PAGES = {
     "reports:plan_results": Kind("page", "object", PAGE_READ, Plan, "pk"),
     # The whole plan as one workbook (policies/workbook.py): what the user sees of it.
     "reports:plan_workbook": Kind("page", "object", {"GET": VIEW}, Plan, "pk"),
+    # The plan cycle: the preview (GET) and making next year's programme (POST) need
+    # the whole programme's change permission.
+    "reports:next_programme": Kind(
+        "page", "object", {"GET": CHANGE, "POST": CHANGE}, Plan, "pk"
+    ),
     "reports:meeting": Kind("page", "object", PAGE_READ, Meeting, "pk"),
     "reports:organisation": Kind("page", "object", PAGE_READ, Organisation, "pk"),
     "reports:action": Kind("page", "object", PAGE_READ, Action, "pk"),
