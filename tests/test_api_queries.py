@@ -6,6 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from policies.models import Result, Target
+
 from .factories import (
     ActionFactory,
     AgreementFactory,
@@ -37,6 +39,8 @@ MAX_QUERIES = {
     "indicators": 8,
     "measurements": 8,
     "organisations": 8,
+    "targets": 8,
+    "results": 8,
 }
 
 
@@ -54,6 +58,8 @@ def _rows(plan, epe, police, rows: int):
         action.meetings.add(meeting)
         indicator = IndicatorFactory(plan=plan, priority=priority)
         MeasurementFactory(indicator=indicator)
+        Target.objects.create(indicator=indicator, kind="absolute", value=1, year=2024)
+        Result.objects.create(priority=priority, year=2021, text="Gehaald.")
         PartnerFactory()
         PlanFactory(municipalities=[epe]).partners.add(police)
 

@@ -52,7 +52,7 @@ class AgreementFilterSet(filtersets.AgreementFilterSet):
 class OrganisationViewSet(ScopedModelViewSet):
     """Municipalities and partner organisations (reference data: everyone sees them)."""
 
-    queryset = Organisation.objects.all()
+    queryset = Organisation.objects.select_related("safety_region")
     serializer_class = serializers.OrganisationSerializer
     filterset_class = OrganisationFilterSet
     ordering_fields = ["id", "name", "kind", "cbs_code"]
