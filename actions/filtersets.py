@@ -156,7 +156,8 @@ class ProgressUpdateFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = ProgressUpdate
-        fields = ["plan", "action", "status", "date"]
+        # organisation: one trekker's part of shared actions.
+        fields = ["plan", "action", "organisation", "status", "date"]
 
 
 class MeetingFilterSet(django_filters.FilterSet):

@@ -78,6 +78,9 @@ def my_actions(request, *, form_for=None, invalid=None):
             reason = _("not updated since the last meeting")
         split = action.split()
         own = split.of(access.officer_organisation_ids(request.user)) if split else []
+        if own and all(part.closed for part in own) and form_for != action.pk:
+            # A shared action whose own part is finished needs this officer no more.
+            continue
         rows.append(
             {
                 "action": action,

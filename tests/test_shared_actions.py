@@ -3,8 +3,10 @@ trekker, each officer reports their own part, and the action's status sums them 
 
 import datetime as dt
 import itertools
+import zoneinfo
 
 import pytest
+import time_machine
 from django.db.models import Count
 from django.urls import reverse
 
@@ -231,3 +233,25 @@ def test_an_action_with_one_trekker_follows_its_latest_update():
     assert (action.status, action.percentage) == ("ongoing", 40)
     assert action.split() is None
     assert Action.objects.as_of(dt.date(2021, 2, 2)).get().status_on == "at_risk"
+
+
+def test_mijn_acties_shows_the_officers_own_part(veluwe, client):
+    june_1 = dt.datetime(2021, 6, 1, 9, 0, tzinfo=zoneinfo.ZoneInfo("Europe/Amsterdam"))
+    client.force_login(officer_of("Epe"))
+    with time_machine.travel(june_1, tick=False):
+        page = client.get(reverse("actions:my-actions")).content.decode()
+        assert PVA in page  # due 17 June
+        assert "Gedeelde actie: 0 van 6 trekkers afgerond." in page
+        assert "Uw deel (Epe): risico / vertraagd." in page
+        response = client.post(
+            reverse("actions:quick-update", args=[veluwe.pk]),
+            {f"a{veluwe.pk}-status": "done", f"a{veluwe.pk}-text": "Vastgesteld"},
+        )
+        assert response.status_code == 302
+        # Epe's part is done: nothing left for Epe, still for Elburg.
+        page = client.get(reverse("actions:my-actions")).content.decode()
+        assert f'id="actie-{veluwe.pk}"' not in page
+        client.force_login(officer_of("Elburg"))
+        page = client.get(reverse("actions:my-actions")).content.decode()
+        assert "Gedeelde actie: 1 van 6 trekkers afgerond." in page
+    assert veluwe.progress_updates.latest().organisation.name == "Epe"
