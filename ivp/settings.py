@@ -44,7 +44,6 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
-    "drf_spectacular_sidecar",
     "simple_history",
     "axes",
     "csp",
@@ -229,10 +228,6 @@ SPECTACULAR_SETTINGS = {
     "'Authorization: Token <key>' (make one at /api/token/).",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
-    # Swagger UI from the drf-spectacular-sidecar package: nothing loads from elsewhere.
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
     # Several models have a "status" or "kind": one clear name per choice set.
     "ENUM_NAME_OVERRIDES": {
         "ActionStatusEnum": "actions.models.Status",
