@@ -162,6 +162,14 @@ PAGES = [
         status=403,
         heading=FORBIDDEN_HEADING,
     ),
+    # None of these roles changes a whole plan; the preview itself is checked in
+    # tests/browser/test_plan_cycle.py.
+    Page(
+        "next year's programme of a plan the user may not change: the Dutch 403",
+        lambda o: _url("reports:next_programme", o.plan),
+        status=403,
+        heading=FORBIDDEN_HEADING,
+    ),
 ]
 
 # Each role must reach at least these; a page kind that silently found no object for

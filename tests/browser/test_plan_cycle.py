@@ -19,6 +19,7 @@ from tests.factories import UserFactory
 
 from .conftest import PASSWORD
 from .test_driehoek_journey import log_in
+from .test_every_page import sideways_scroll
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -76,6 +77,7 @@ def test_officer_makes_the_2022_programme_from_2021(
     expect(rows).to_have_count(len(unfinished))
     assert not Plan.objects.filter(start_year=2022).exists()
     assert_accessible(page)
+    assert not sideways_scroll(page)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "plan-cycle-preview.png"), full_page=True)
 
@@ -107,3 +109,4 @@ def test_officer_makes_the_2022_programme_from_2021(
     expect(programmes.get_by_role("link", name=PROGRAMME_2021)).to_be_visible()
     expect(programmes.get_by_role("link", name=PROGRAMME_2022)).to_be_visible()
     assert_accessible(page)
+    assert not sideways_scroll(page)
