@@ -139,3 +139,29 @@ def test_seeds_link_a_deadline_naming_a_driehoek_to_it():
     moved = actions.get(deadline_text="Hatterm 18 februari")
     assert moved.deadline_meeting is None
     assert actions.filter(deadline_meeting__isnull=False).count() >= 15
+
+
+def test_api_ties_a_deadline_to_a_meeting_of_the_plan_only(client, plan_with_driehoek):
+    plan, driehoek, _tied, typed = plan_with_driehoek
+    elsewhere = MeetingFactory(date=dt.date(2021, 10, 7))
+    elsewhere.plans.add(PlanFactory())
+    client.force_login(UserFactory(is_superuser=True))
+
+    def patch(meeting):
+        version = Action.objects.get(pk=typed.pk).version
+        return client.patch(
+            f"/api/v1/actions/{typed.pk}/",
+            {"deadline_meeting": meeting.pk, "version": version},
+            content_type="application/json",
+        )
+
+    response = patch(elsewhere)
+    assert response.status_code == 400
+    assert response.json()["deadline_meeting"] == [
+        "Kies een overleg van het plan van deze actie."
+    ]
+    assert Action.objects.get(pk=typed.pk).deadline == dt.date(2021, 9, 5)
+    response = patch(driehoek)
+    assert response.status_code == 200
+    assert response.json()["deadline"] == "2021-09-09"
+    assert response.json()["deadline_meeting"] == driehoek.pk

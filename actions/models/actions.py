@@ -508,6 +508,16 @@ class Action(VersionedModel):
             raise ValidationError(
                 {"agreement": _("The agreement must belong to the same priority.")}
             )
+        if (
+            self.deadline_meeting_id
+            and self.priority_id
+            and not self.deadline_meeting.plans.filter(
+                pk=self.priority.plan_id
+            ).exists()
+        ):
+            raise ValidationError(
+                {"deadline_meeting": _("Choose a meeting of this action's plan.")}
+            )
 
     def save(self, *args, **kwargs):
         # Every write path (admin, API, pages, seeds) stores a month, quarter or year
