@@ -100,12 +100,8 @@ def progress_add(request, pk):
     )
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
-            update = form.save()  # and the action follows its progress
-        messages.success(
-            request,
-            _("Progress saved for “%(action)s”: %(status)s.")
-            % {"action": action, "status": update.get_status_display()},
-        )
+            form.save()  # and the action follows its progress
+        messages.success(request, form.saved_message())
         return redirect("reports:action", action.pk)
     return render(
         request,

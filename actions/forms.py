@@ -315,6 +315,24 @@ class ProgressForm(forms.ModelForm):
                 part = next(p for p in action.parts() if p.organisation == own[0])
                 self.initial["status"] = part.status
 
+    def saved_message(self) -> str:
+        """What the officer is told after saving: the action, whose part, the status."""
+        update = self.instance
+        params = {
+            "action": update.action,
+            "status": update.get_status_display(),
+            "organisation": update.organisation,
+        }
+        if update.organisation_id is not None:
+            return (
+                _(
+                    "Progress saved for “%(action)s”, the part of %(organisation)s: "
+                    "%(status)s."
+                )
+                % params
+            )
+        return _("Progress saved for “%(action)s”: %(status)s.") % params
+
     def clean_date(self):
         day = self.cleaned_data.get("date") or timezone.localdate()
         if day > timezone.localdate():

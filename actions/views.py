@@ -107,12 +107,8 @@ def quick_update(request, pk):
     )
     if not form.is_valid():
         return my_actions(request, form_for=action.pk, invalid=form)
-    update = form.save()
-    messages.success(
-        request,
-        _("Progress saved for “%(action)s”: %(status)s.")
-        % {"action": action, "status": update.get_status_display()},
-    )
+    form.save()
+    messages.success(request, form.saved_message())
     return redirect(reverse("actions:my-actions") + f"#actie-{action.pk}")
 
 

@@ -64,7 +64,11 @@ def test_epe_reports_the_shared_ondermijning_action_done_for_epe_only(veluwe, cl
     update = veluwe.progress_updates.latest()
     assert update.organisation.name == "Epe"
 
-    page = client.get(reverse("reports:action", args=[veluwe.pk])).content.decode()
+    page = client.get(response.url).content.decode()
+    assert (
+        "Voortgang opgeslagen voor “Iedere gemeente heeft een lokaal pva "
+        "ondermijning.”, het deel van Epe: afgerond." in page
+    )
     assert "1 van 6 trekkers afgerond" in page
     assert "Pva vastgesteld door B&amp;W" in page
 
