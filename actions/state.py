@@ -3,7 +3,9 @@
 `PlanState(plan, period)` says, as of the period's state day (its last day once it has
 ended, today while it runs): how many actions have each status, which are late, which
 are due in the period and the next, which unplanned actions came in, and all of that per
-priority, rolled up from sub-priorities to their parents. The plan dashboard, the
+priority, rolled up from sub-priorities to their parents. An IVP's state holds its own
+actions and those of its programmes of the period's year (`Plan.covered_plans`), and
+lists its programmes with their numbers (`programme_rows`). The plan dashboard, the
 quarterly and annual PDFs and the API's `?as_of=` all ask this module and
 `ActionQuerySet.as_of()`, so the same quarter shows the same figures everywhere
 (tests/test_one_truth.py walks every seed plan and period to prove it).
