@@ -297,3 +297,15 @@ def test_plans_organisations_and_priorities_are_found_by_exact_slug_name_or_code
         "/api/v1/priorities/", {"plan": plan.pk, "code": priority.code}
     ).json()
     assert [row["id"] for row in by_priority_code["results"]] == [priority.pk]
+
+
+def test_an_unknown_ordering_is_a_400_not_the_default_order(world):
+    client = _client(world.users["beheerder"])
+    response = client.get("/api/v1/actions/", {"ordering": "-deadlne"})
+    assert response.status_code == 400
+    message = response.json()["ordering"][0]
+    assert message.startswith("Op dit veld kan deze lijst niet sorteren.")
+    assert "deadline" in message
+    assert client.get("/api/v1/actions/", {"ordering": "-deadline,id"}).status_code == (
+        200
+    )

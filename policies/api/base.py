@@ -262,6 +262,36 @@ class StrictFilterBackend(DjangoFilterBackend):
         return super().filter_queryset(request, queryset, view)
 
 
+class StrictOrderingFilter(filters.OrderingFilter):
+    """DRF's ordering, refusing a field it cannot sort on instead of ignoring it (a
+    script asking ?ordering=deadlne must not get the default order as if obeyed)."""
+
+    def get_ordering(self, request, queryset, view):
+        params = request.query_params.get(self.ordering_param)
+        if params:
+            fields = [param.strip() for param in params.split(",")]
+            valid = self.remove_invalid_fields(queryset, fields, view, request)
+            if len(valid) < len(fields):
+                names = [
+                    name
+                    for name, _label in self.get_valid_fields(
+                        queryset, view, {"request": request}
+                    )
+                ]
+                raise exceptions.ValidationError(
+                    {
+                        self.ordering_param: [
+                            _(
+                                "This list cannot be sorted on that. It can be sorted "
+                                "on %(names)s (with a minus sign for descending)."
+                            )
+                            % {"names": ", ".join(names)}
+                        ]
+                    }
+                )
+        return super().get_ordering(request, queryset, view)
+
+
 class ScopedModelSerializer(serializers.ModelSerializer):
     """Related choices limited to what the user sees; the model's own validation (clean,
     constraints) run before saving; a save is refused where the admin refuses it."""
@@ -360,7 +390,7 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
     """A resource under the permission rule: unseen objects are 404, writes checked."""
 
     permission_classes = [RulePermission]
-    filter_backends = [StrictFilterBackend, filters.OrderingFilter]
+    filter_backends = [StrictFilterBackend, StrictOrderingFilter]
     ordering_fields: list[str] = ["id"]
 
     def get_queryset(self):
