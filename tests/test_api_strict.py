@@ -292,6 +292,8 @@ def test_plans_organisations_and_priorities_are_found_by_exact_slug_name_or_code
     assert [row["id"] for row in epe["results"]] == [world.epe.pk]
     by_code = client.get("/api/v1/organisations/", {"code": "GM0244"}).json()
     assert [row["id"] for row in by_code["results"]] == [world.hattem.pk]
+    in_region = client.get("/api/v1/organisations/", {"safety_region": "VR06"}).json()
+    assert {row["name"] for row in in_region["results"]} == {"Epe", "Hattem"}
     priority = world.objects["epe"]["priority"]
     by_priority_code = client.get(
         "/api/v1/priorities/", {"plan": plan.pk, "code": priority.code}

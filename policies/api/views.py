@@ -30,6 +30,9 @@ class OrganisationFilterSet(filtersets.OrganisationFilterSet):
     # Exact look-ups for a script that must take the one row it names, never a guess.
     name = django_filters.CharFilter(label=_("name (exact)"))
     code = django_filters.CharFilter(field_name="cbs_code", label=_("CBS code (exact)"))
+    safety_region = django_filters.CharFilter(
+        field_name="safety_region__code", label=_("safety region (code, e.g. VR06)")
+    )
 
 
 class PlanFilterSet(filtersets.PlanFilterSet):
