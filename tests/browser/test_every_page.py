@@ -76,6 +76,18 @@ class Objects:
         )
 
     @cached_property
+    def shared_action(self) -> Action | None:
+        """An action with several trekkers (its page shows progress per trekker), one
+        of the user's own organisation where there is one."""
+        shared = (
+            Action.objects.visible_to(self.user)
+            .annotate(n_owners=Count("owners", distinct=True))
+            .filter(n_owners__gt=1)
+        )
+        own = shared.filter(owners__in=access.officer_organisation_ids(self.user))
+        return own.order_by("pk").first() or shared.order_by("pk").first()
+
+    @cached_property
     def organisation(self) -> Organisation | None:
         return self.plan.municipalities.order_by("name").first()
 
@@ -140,6 +152,12 @@ PAGES = [
     Page("progress round", lambda o: _url("actions:progress-round", o.meeting)),
     Page("organisation", lambda o: _url("reports:organisation", o.organisation)),
     Page("action", lambda o: _url("reports:action", o.action), screenshot="action.png"),
+    Page("shared action", lambda o: _url("reports:action", o.shared_action)),
+    Page(
+        "progress of a shared action",
+        lambda o: _url("entry:progress", o.shared_action),
+        roles=(OFFICER,),
+    ),
     Page("my actions", lambda o: reverse("actions:my-actions"), roles=(OFFICER,)),
     Page("reminders", lambda o: reverse("actions:reminder-settings")),
     Page("API token", lambda o: reverse("api-token"), heading="API-token"),
