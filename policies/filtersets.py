@@ -3,6 +3,8 @@
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from ivp.access import visible_choices
 
@@ -18,6 +20,11 @@ from .models import (
 )
 
 _visible_plans = visible_choices(Plan)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class PlanIdFilter(django_filters.ModelChoiceFilter):
+    """A plan chosen by id whose lookup is a method (the schema cannot guess its type)."""
 
 
 def municipality_choices(request):
@@ -120,9 +127,7 @@ class TargetFilterSet(django_filters.FilterSet):
 class ResultFilterSet(django_filters.FilterSet):
     """A result hangs on an agreement or on a priority; `plan` finds both kinds."""
 
-    plan = django_filters.ModelChoiceFilter(
-        queryset=_visible_plans, method="filter_plan", label=_("plan")
-    )
+    plan = PlanIdFilter(queryset=_visible_plans, method="filter_plan", label=_("plan"))
 
     class Meta:
         model = Result
