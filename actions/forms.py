@@ -305,6 +305,11 @@ class ProgressForm(forms.ModelForm):
         field.widget.attrs["class"] = "utrecht-select"
         field.required = not manages
         field.empty_label = _("The whole action (all trekkers)") if manages else None
+        # The choices from the owners already read (prefetched on Mijn acties), so a
+        # list of forms asks no query per row; the queryset only checks what is sent.
+        field.choices = [("", field.empty_label)] * manages + [
+            (o.pk, o.name) for o in choices
+        ]
         if own:
             self.initial.setdefault("organisation", own[0].pk)
             if not manages and len(own) == 1:

@@ -259,3 +259,27 @@ def test_mijn_acties_shows_the_officers_own_part(veluwe, client):
         page = client.get(reverse("actions:my-actions")).content.decode()
         assert "Gedeelde actie: 1 van 6 trekkers afgerond." in page
     assert veluwe.progress_updates.latest().organisation.name == "Epe"
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_mijn_acties_asks_no_query_per_shared_action(
+    client, count, django_assert_max_num_queries
+):
+    epe, heerde = MunicipalityFactory(name="Epe"), MunicipalityFactory(name="Heerde")
+    plan = PlanFactory(municipalities=[epe, heerde])
+    priority = PriorityFactory(plan=plan)
+    for _ in range(count):
+        action = ActionFactory(
+            priority=priority, owners=[epe, heerde], deadline=dt.date(2021, 6, 10)
+        )
+        ProgressUpdateFactory(action=action, organisation=heerde, status="done")
+    user = UserFactory()
+    Membership.objects.create(user=user, organisation=epe, role="officer")
+    client.force_login(user)
+    june_1 = dt.datetime(2021, 6, 1, 9, 0, tzinfo=zoneinfo.ZoneInfo("Europe/Amsterdam"))
+    with time_machine.travel(june_1, tick=False), django_assert_max_num_queries(10):
+        response = client.get(reverse("actions:my-actions"))
+    rows = response.context["rows"]
+    assert len(rows) == count
+    assert "Uw deel (Epe): niet gestart." in response.content.decode()
+    assert all(row["split"].done == 1 for row in rows)
