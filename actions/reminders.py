@@ -304,21 +304,36 @@ class RoundRow:
     action: Action
     owners: str
     updated: bool
+    # A shared action: the trekkers whose part has no update since the round opened.
+    waiting: tuple[str, ...] = ()
 
 
 def round_status(progress_round: ProgressRound) -> list[RoundRow]:
-    """Per agenda item: has its owner reported since the round was opened?"""
+    """Per agenda item: has its owner reported since the round was opened? For a shared
+    action, every trekker its own part (or someone the whole action)."""
     opened_on = timezone.localtime(progress_round.opened_at).date()
     actions = (
         progress_round.meeting.actions.select_related("priority")
-        .prefetch_related("owners")
+        .prefetch_related("owners", "progress_updates")
         .order_by("priority__sort_key", "position")
     )
-    return [
-        RoundRow(
-            action=action,
-            owners=", ".join(o.name for o in action.owners.all()) or action.owner_role,
-            updated=bool(action.last_update_on and action.last_update_on >= opened_on),
+    rows = []
+    for action in actions:
+        split = action.split()
+        waiting = tuple(
+            part.organisation.name
+            for part in (split.parts if split else ())
+            if part.update is None or part.update.date < opened_on
         )
-        for action in actions
-    ]
+        rows.append(
+            RoundRow(
+                action=action,
+                owners=", ".join(o.name for o in action.owners.all())
+                or action.owner_role,
+                updated=not waiting
+                if split
+                else bool(action.last_update_on and action.last_update_on >= opened_on),
+                waiting=waiting,
+            )
+        )
+    return rows

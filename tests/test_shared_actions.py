@@ -13,6 +13,7 @@ from django.urls import reverse
 from actions.demo import demo_progress_load
 from actions.models import Action, ProgressUpdate, Status
 from actions.models.status import combined_status
+from actions.reminders import round_open, round_status
 from policies.demo import demo_users_load
 from policies.models import Membership, Organisation
 from policies.seeds import seeds_load
@@ -283,3 +284,23 @@ def test_mijn_acties_asks_no_query_per_shared_action(
     assert len(rows) == count
     assert "Uw deel (Epe): niet gestart." in response.content.decode()
     assert all(row["split"].done == 1 for row in rows)
+
+
+def test_progress_round_waits_for_every_trekkers_part(veluwe):
+    meeting = veluwe.meetings.get(date=dt.date(2021, 6, 17))
+    may_20 = dt.datetime(
+        2021, 5, 20, 9, 0, tzinfo=zoneinfo.ZoneInfo("Europe/Amsterdam")
+    )
+    with time_machine.travel(may_20, tick=False):
+        progress_round, _sent = round_open(
+            meeting=meeting, user=UserFactory(is_superuser=True)
+        )
+        veluwe.record_progress(
+            by=officer_of("Epe"),
+            organisation=Organisation.objects.get(name="Epe"),
+            status=Status.DONE,
+            text="Vastgesteld",
+        )
+        row = next(r for r in round_status(progress_round) if r.action == veluwe)
+    assert not row.updated
+    assert row.waiting == ("Elburg", "Hattem", "Heerde", "Nunspeet", "Oldebroek")
