@@ -40,6 +40,7 @@ from .models import (
     Action,
     Meeting,
     ProgressRound,
+    ProgressUpdate,
     ReminderItem,
     ReminderMail,
     ReminderSettings,
@@ -137,6 +138,25 @@ def _officers_by_org() -> dict[int, set]:
     return officers_by_org
 
 
+def _finished_parts(actions) -> dict[int, set[int]]:
+    """Shared action pk -> the trekkers whose own part is closed (Action.parts), from
+    the progress of all those actions in one query."""
+    shared = [action for action in actions if action.is_shared]
+    updates = defaultdict(list)
+    for update in ProgressUpdate.objects.filter(action__in=shared).order_by(
+        "-date", "-id"
+    ):
+        updates[update.action_id].append(update)
+    return {
+        action.pk: {
+            part.organisation.pk
+            for part in action.parts(updates[action.pk])
+            if part.closed
+        }
+        for action in shared
+    }
+
+
 def _who_may_change(actions, officers_by_org) -> dict[int, set]:
     """Action pk -> the officers of its owners who may change it.
 
@@ -146,8 +166,11 @@ def _who_may_change(actions, officers_by_org) -> dict[int, set]:
     queries to one per recipient.
     """
     candidates = defaultdict(set)  # officer -> pks of actions their organisation owns
+    finished = _finished_parts(actions)
     for action in actions:
         for organisation in action.owners.all():
+            if organisation.pk in finished.get(action.pk, ()):
+                continue  # its part of a shared action is done: nothing to ask
             for user in officers_by_org.get(organisation.pk, ()):
                 candidates[user].add(action.pk)
     allowed = defaultdict(set)

@@ -13,7 +13,7 @@ from django.urls import reverse
 from actions.demo import demo_progress_load
 from actions.models import Action, ProgressUpdate, Status
 from actions.models.status import combined_status
-from actions.reminders import round_open, round_status
+from actions.reminders import collect, round_open, round_status
 from policies.demo import demo_users_load
 from policies.models import Membership, Organisation
 from policies.seeds import seeds_load
@@ -304,3 +304,22 @@ def test_progress_round_waits_for_every_trekkers_part(veluwe):
         row = next(r for r in round_status(progress_round) if r.action == veluwe)
     assert not row.updated
     assert row.waiting == ("Elburg", "Hattem", "Heerde", "Nunspeet", "Oldebroek")
+
+
+def test_reminders_skip_a_trekker_whose_part_is_done(veluwe):
+    veluwe.record_progress(
+        by=officer_of("Epe"),
+        organisation=Organisation.objects.get(name="Epe"),
+        status=Status.DONE,
+        text="Vastgesteld",
+        date=dt.date(2021, 5, 1),
+    )
+    # Fourteen days before the deadline of 17 June, the others are reminded.
+    per_user = collect(dt.date(2021, 6, 3))
+
+    def reminded(name):
+        items = per_user.get(officer_of(name), [])
+        return any(item.action.pk == veluwe.pk for item in items)
+
+    assert not reminded("Epe")
+    assert reminded("Elburg") and reminded("Oldebroek")
