@@ -221,6 +221,11 @@ class ActionAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("owners")
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Other trekkers, other parts: the status sums up the parts anew.
+        form.instance.refresh_from_progress(by=request.user)
+
     def get_search_results(self, request, queryset, search_term):
         queryset, may_have_duplicates = super().get_search_results(
             request, queryset, search_term

@@ -241,6 +241,8 @@ class ActionForm(VersionedFormMixin, forms.ModelForm):
         if commit:
             action.save()
             self.save_m2m()
+            # Other trekkers, other parts: the status sums up the parts anew.
+            action.refresh_from_progress(by=self.user)
         return action
 
 

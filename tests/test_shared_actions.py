@@ -323,3 +323,24 @@ def test_reminders_skip_a_trekker_whose_part_is_done(veluwe):
 
     assert not reminded("Epe")
     assert reminded("Elburg") and reminded("Oldebroek")
+
+
+def test_a_new_trekker_holds_the_shared_action_back(client, three_trekkers):
+    action, (a, b, c) = three_trekkers
+    action.owners.set([a, b])
+    for organisation in (a, b):
+        ProgressUpdateFactory(action=action, organisation=organisation, status="done")
+    action.refresh_from_db()
+    assert action.status == "done"
+    client.force_login(UserFactory(is_superuser=True))
+    response = client.patch(
+        f"/api/v1/actions/{action.pk}/",
+        {"owners": [a.pk, b.pk, c.pk], "version": action.version},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    # c has not reported: done for two of three, in progress as a whole.
+    assert response.json()["status"] == "ongoing"
+    action.refresh_from_db()
+    assert action.status == "ongoing"
+    assert action.split().done == 2

@@ -36,6 +36,12 @@ class ActionViewSet(ScopedModelViewSet):
     filterset_class = ActionFilterSet
     ordering_fields = ["id", "deadline", "status", "title", "position", "updated_at"]
 
+    def perform_update(self, serializer):
+        with transaction.atomic():
+            action = serializer.save()
+            # Other trekkers, other parts: the status sums up the parts anew.
+            action.refresh_from_progress(by=self.request.user)
+
 
 class ProgressUpdateViewSet(ScopedModelViewSet):
     """Dated progress on an action; the latest one sets the action's status."""
