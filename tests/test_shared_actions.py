@@ -344,3 +344,37 @@ def test_a_new_trekker_holds_the_shared_action_back(client, three_trekkers):
     action.refresh_from_db()
     assert action.status == "ongoing"
     assert action.split().done == 2
+
+
+def test_percentage_on_a_past_day_sums_up_the_parts_as_today(three_trekkers):
+    """with_latest_progress(on=) in SQL and refresh_from_progress in Python agree on
+    the percentage of a shared action, not the latest trekker's."""
+    action, (a, b, c) = three_trekkers
+
+    def on(day):
+        row = Action.objects.with_latest_progress(on=day).get(pk=action.pk)
+        return row.percentage_as_of(row.latest_date, row.latest_percentage)
+
+    ProgressUpdateFactory(
+        action=action, date=dt.date(2021, 1, 5), status="ongoing", percentage=20
+    )
+    assert on(dt.date(2021, 1, 6)) == 20  # one update for the whole action
+    day = dt.date(2021, 2, 1)
+    values = [("done", None), ("done", 100), ("ongoing", 25), ("ongoing", None)]
+    values += [("cancelled", None), ("at_risk", 40), ("not_started", None)]
+    for (s1, p1), (s2, p2) in itertools.product(values, repeat=2):
+        day += dt.timedelta(days=1)
+        ProgressUpdateFactory(
+            action=action, organisation=a, date=day, status=s1, percentage=p1
+        )
+        ProgressUpdateFactory(
+            action=action, organisation=b, date=day, status=s2, percentage=p2
+        )
+        action.refresh_from_db()
+        assert on(day) == action.percentage, (s1, p1, s2, p2, on(day))
+    # a and b done; c only has the update for the whole action (20%).
+    ProgressUpdateFactory(action=action, organisation=a, date=day, status="done")
+    ProgressUpdateFactory(action=action, organisation=b, date=day, status="done")
+    action.refresh_from_db()
+    assert on(day) == action.percentage == 73  # (100 + 100 + 20) / 3
+    assert on(dt.date(2021, 1, 1)) is None  # all progress came later

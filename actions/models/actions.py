@@ -1,6 +1,7 @@
 """Actions, their progress updates, and the meetings they report to."""
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -8,12 +9,15 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models, transaction
 from django.db.models import (
+    Avg,
     BooleanField,
     Case,
+    Count,
     Exists,
     ExpressionWrapper,
     F,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     Subquery,
@@ -21,7 +25,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce, Floor
 from django.db.models.lookups import In
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -223,6 +227,77 @@ def _status_mask_on(day: dt.date):
     return Coalesce(Subquery(per_owner), whole, output_field=IntegerField())
 
 
+def _owner_count():
+    """Per action (OuterRef "pk"), how many trekkers it has."""
+    return Coalesce(
+        Subquery(
+            Action.owners.through.objects.filter(action=OuterRef("pk"))
+            .values("action")
+            .annotate(n=Count("pk"))
+            .values("n")
+        ),
+        Value(0),
+    )
+
+
+def _combined_percentage_on(day: dt.date):
+    """Per shared action (OuterRef "pk"), `_combined_percentage` of its parts on `day`
+    in SQL: the parts' one latest update's percentage when they share it, otherwise
+    the rounded mean (done without a percentage 100, not started 0, cancelled left
+    out); None when no part has an update by then."""
+
+    def latest(field):
+        return Subquery(
+            ProgressUpdate.objects.filter(action=OuterRef("action_id"), date__lte=day)
+            .filter(
+                Q(organisation=OuterRef("organisation_id"))
+                | Q(organisation__isnull=True)
+            )
+            .order_by("-date", "-id")
+            .values(field)[:1]
+        )
+
+    parts = (
+        Action.owners.through.objects.filter(action=OuterRef("pk"))
+        .annotate(
+            part_id=latest("pk"),
+            part_status=latest("status"),
+            part_pc=latest("percentage"),
+        )
+        .annotate(
+            part_value=Case(
+                When(part_status=Status.CANCELLED, then=Value(None)),
+                When(part_pc__isnull=False, then=F("part_pc")),
+                When(part_status=Status.DONE, then=Value(100)),
+                When(
+                    Q(part_status__isnull=True) | Q(part_status=Status.NOT_STARTED),
+                    then=Value(0),
+                ),
+                default=Value(None),
+                output_field=IntegerField(),
+            )
+        )
+        .values("action")
+        .annotate(
+            n_parts=Count("pk"),
+            n_updated=Count("part_id"),
+            n_updates=Count("part_id", distinct=True),
+            shared_pc=Max("part_pc"),
+            mean=Avg("part_value"),
+        )
+        .annotate(
+            combined=Case(
+                When(n_updated=0, then=Value(None)),
+                When(Q(n_updates=1) & Q(n_updated=F("n_parts")), then=F("shared_pc")),
+                default=Cast(Floor(F("mean") + Value(0.5)), IntegerField()),
+                output_field=IntegerField(),
+            )
+        )
+        .values("combined")
+    )
+    return Subquery(parts, output_field=IntegerField())
+
+
 def _combined_status_sql(mask):
     """combined_status() of the parts in `mask`, looked up in its table of all masks."""
     return Case(
@@ -243,6 +318,8 @@ class ActionQuerySet(ScopedQuerySet, models.QuerySet):
         "latest_status",
         "latest_percentage",
         "latest_text",
+        "latest_owners",
+        "latest_shared_percentage",
     )
 
     def changeable_by(self, user):
@@ -314,7 +391,26 @@ class ActionQuerySet(ScopedQuerySet, models.QuerySet):
         if on is not None:
             updates = updates.filter(date__lte=on)
         updates = updates.order_by("-date", "-id")
+        # A shared action's percentage is not its latest update's (one trekker's) but
+        # that of its parts on the day: stored for today, asked in SQL for a past day.
+        if on is None or on >= timezone.localdate():
+            shared_percentage = F("percentage")
+        else:
+            shared_percentage = Case(
+                When(
+                    Exists(ProgressUpdate.objects.filter(action=OuterRef("pk"))),
+                    then=_combined_percentage_on(on),
+                ),
+                default=F("percentage"),
+                output_field=IntegerField(),
+            )
         return self.annotate(
+            latest_owners=_owner_count(),
+            latest_shared_percentage=Case(
+                When(latest_owners__gt=1, then=shared_percentage),
+                default=Value(None),
+                output_field=IntegerField(),
+            ),
             latest_id=Subquery(updates.values("pk")[:1]),
             latest_date=Subquery(updates.values("date")[:1]),
             latest_status=Subquery(updates.values("status")[:1]),
@@ -532,7 +628,10 @@ class Action(VersionedModel):
     def percentage_as_of(self, latest_date, latest_percentage) -> int | None:
         """The percentage done on a day, given the latest progress update by then
         (with_latest_progress(on=day)): that update's; with no update by then, the one
-        the plan's document gave, unless all progress came later."""
+        the plan's document gave, unless all progress came later. A shared action: its
+        parts' percentage on that day (`latest_shared_percentage`)."""
+        if getattr(self, "latest_owners", 0) > 1:
+            return self.latest_shared_percentage
         if latest_date is not None:
             return latest_percentage
         return None if self.last_update_on else self.percentage
@@ -720,7 +819,8 @@ def _combined_percentage(parts: list[Part]) -> int | None:
             known.append(100)
         elif part.status == Status.NOT_STARTED:
             known.append(0)
-    return round(sum(known) / len(known)) if known else None
+    # Halves round up, as FLOOR(x + 0.5) does in _combined_percentage_on.
+    return math.floor(sum(known) / len(known) + 0.5) if known else None
 
 
 class ProgressUpdateQuerySet(ScopedQuerySet, models.QuerySet):
