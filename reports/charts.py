@@ -26,6 +26,7 @@ INK = "#1a1a1a"
 BASELINE_COLOUR = "#595959"
 TARGET_COLOUR = "#2b7a3d"
 LINE_COLOUR = "#1e5eb0"
+REGION_COLOUR = "#8a4b08"  # 6.4:1 on white: the region's average beside the line
 
 
 def _attr(value) -> str:
@@ -109,8 +110,9 @@ def _target_label(target) -> str:
     }
 
 
-def indicator_text(indicator, *, until_year: int | None = None) -> str:
-    """The chart's text alternative: every number the chart shows, in a sentence."""
+def indicator_text(indicator, *, until_year: int | None = None, region=None) -> str:
+    """The chart's text alternative: every number the chart shows, in a sentence.
+    `region`: the indicator's RegionComparison (policies/comparison.py), if any."""
     assessment = indicator.assessment(until_year)
     points = indicator.points(until_year)
     unit = f" {indicator.unit}" if indicator.unit else ""
@@ -149,6 +151,20 @@ def indicator_text(indicator, *, until_year: int | None = None) -> str:
         )
     else:
         sentences.append(_("No measurements yet."))
+    if region is not None:
+        figures = region.figures_until(until_year)
+        if figures:
+            sentences.append(
+                "{}: {}.".format(
+                    region.label(until_year).capitalize(),
+                    "; ".join(
+                        f"{f.period_label} {number(f.average, max_decimals=1)}"
+                        for f in figures
+                    ),
+                )
+            )
+        else:
+            sentences.append(region.summary(indicator, until_year))
     sentences.append(f"{assessment.label.capitalize()}: {assessment.reason}")
     return " ".join(sentences)
 
@@ -180,7 +196,12 @@ def _spread(ys: list[float], *, gap: float, top: float, bottom: float) -> list[f
 
 
 def indicator_chart_svg(
-    indicator, *, until_year: int | None = None, width: int = 640, height: int = 280
+    indicator,
+    *,
+    until_year: int | None = None,
+    region=None,
+    width: int = 640,
+    height: int = 280,
 ) -> str:
     """A line chart of an indicator's measurements with baseline and target lines.
 
@@ -189,14 +210,17 @@ def indicator_chart_svg(
     The reference lines are named in a column right of the plot, never over the line.
     The pages draw it at the column's width (viewBox); the PDF at its own size.
     Expects `measurements` and `targets` prefetched when drawing many indicators.
+    `region` (policies/comparison.py): the average of the other municipalities of the
+    safety region, drawn as diamonds on a dotted line and named right of the plot.
     """
     points = indicator.points(until_year)
     targets = indicator.target_lines(until_year)
-    label = indicator_text(indicator, until_year=until_year)
+    averages = [f.point for f in region.figures_until(until_year)] if region else []
+    label = indicator_text(indicator, until_year=until_year, region=region)
     left, right, top, bottom = 72, 156, 16, 36
     plot_w, plot_h = width - left - right, height - top - bottom
 
-    values = [p.value for p in points] + [t.value for t in targets]
+    values = [p.value for p in points + averages] + [t.value for t in targets]
     if indicator.baseline_value is not None:
         values.append(Decimal(indicator.baseline_value))
     years = [p.order for p in points] + [t.year + 0.5 for t in targets]
@@ -272,17 +296,49 @@ def indicator_chart_svg(
         )
     for t in targets:
         references.append((sy(t.value), TARGET_COLOUR, "8 4", _target_label(t)))
+    if averages:
+        # Named at its last point like a reference line, so the column keeps one
+        # legend; the line itself follows the periods.
+        references.append(
+            (sy(averages[-1].value), REGION_COLOUR, None, region.label(until_year))
+        )
     references.sort(key=lambda reference: reference[0])
     label_ys = _spread(
         [y + 4 for y, *_rest in references], gap=16, top=top + 4, bottom=top + plot_h
     )
     for (y, colour, dash, text), label_y in zip(references, label_ys, strict=True):
+        line = (
+            f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" '
+            f'stroke="{colour}" stroke-width="1.5" stroke-dasharray="{dash}"/>'
+            if dash
+            else ""
+        )
         out.append(
-            f'<g aria-hidden="true"><line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" '
-            f'y2="{y:.1f}" stroke="{colour}" stroke-width="1.5" stroke-dasharray="{dash}"/>'
+            f'<g aria-hidden="true">{line}'
             f'<text x="{left + plot_w + 6}" y="{label_y:.1f}" {font} fill="{colour}">'
             f"{escape(text)}</text></g>"
         )
+
+    # The region's average: a dotted line through diamonds, one per period compared.
+    if averages:
+        out.append('<g aria-hidden="true">')
+        for a, b in itertools.pairwise(averages):
+            out.append(
+                f'<line x1="{sx(a.order):.1f}" y1="{sy(a.value):.1f}" '
+                f'x2="{sx(b.order):.1f}" y2="{sy(b.value):.1f}" stroke="{REGION_COLOUR}" '
+                f'stroke-width="2" stroke-dasharray="2 4"/>'
+            )
+        for p, f in zip(averages, region.figures_until(until_year), strict=True):
+            x, y = sx(p.order), sy(p.value)
+            tip = (
+                f"{p.label}: {number(p.value, max_decimals=1)} ({region.label_for(f)})"
+            )
+            out.append(
+                f'<path d="M{x:.1f} {y - 6:.1f} L{x + 6:.1f} {y:.1f} L{x:.1f} {y + 6:.1f} '
+                f'L{x - 6:.1f} {y:.1f} Z" fill="{REGION_COLOUR}">'
+                f"<title>{escape(tip)}</title></path>"
+            )
+        out.append("</g>")
 
     # The measurements: solid between final values, dashed towards a provisional one.
     out.append('<g aria-hidden="true">')

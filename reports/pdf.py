@@ -34,6 +34,7 @@ from actions.state import LISTS, PlanState
 from ivp.formats import date as dutch_date
 from ivp.formats import number as dutch_number
 from ivp.periods import Period
+from policies.comparison import region_comparison
 from policies.models import Indicator, Plan
 
 from .charts import indicator_chart_svg, status_bar_svg
@@ -228,15 +229,19 @@ def _indicators(plan: Plan, year: int):
         .prefetch_related("targets", "measurements")
         .order_by("name")
     )
+    regions = region_comparison(indicators)
     rows = []
     for indicator in indicators:
         # What was known in the report's year, judged as the dashboard judges it.
         measurements = indicator.measurements_until(year)
         this_year = indicator.yearly_measurement(year)
         latest = indicator.latest_measurement(until_year=year)
+        region = regions.get(indicator.pk)
         chart = ""
         if measurements:
-            chart = _figure(indicator_chart_svg(indicator, until_year=year))
+            chart = _figure(
+                indicator_chart_svg(indicator, until_year=year, region=region)
+            )
         rows.append(
             {
                 "indicator": indicator,
@@ -255,6 +260,7 @@ def _indicators(plan: Plan, year: int):
                 ],
                 "chart": chart,
                 "assessment": indicator.assessment(until_year=year),
+                "region_summary": region.summary(indicator, year) if region else "",
             }
         )
     return rows

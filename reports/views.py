@@ -40,6 +40,7 @@ from actions.models.actions import late_condition
 from actions.state import PlanState, counts_of, status_aggregates
 from ivp import access
 from ivp.periods import Period
+from policies.comparison import region_comparison
 from policies.models import Agreement, Indicator, Organisation, Plan, Priority
 
 from .charts import indicator_chart_svg, status_bar_svg
@@ -199,18 +200,32 @@ def plan_organisations(plan: Plan) -> tuple[list, list]:
 
 def indicator_items(user, plan: Plan, year: int) -> list[dict]:
     """The plan's indicators with their assessment, figures and chart, judged with what
-    was known in `year`, as the PDF of that year judges them. Three queries."""
+    was known in `year`, as the PDF of that year judges them, each beside the average
+    of its safety region (policies/comparison.py). Three queries, two more when an
+    indicator can be compared."""
+    indicators = list(
+        Indicator.objects.visible_to(user)
+        .filter(plan__in=plan.covered_plans(year))
+        .prefetch_related("measurements", "targets")
+        .order_by("name")
+    )
+    regions = region_comparison(indicators)
     return [
         {
             "indicator": indicator,
             "assessment": indicator.assessment(until_year=year),
             "measurements": indicator.measurements_until(year),
-            "chart": mark_safe(indicator_chart_svg(indicator, until_year=year)),
+            "region": regions.get(indicator.pk),
+            "region_summary": regions[indicator.pk].summary(indicator, year)
+            if indicator.pk in regions
+            else "",
+            "chart": mark_safe(
+                indicator_chart_svg(
+                    indicator, until_year=year, region=regions.get(indicator.pk)
+                )
+            ),
         }
-        for indicator in Indicator.objects.visible_to(user)
-        .filter(plan__in=plan.covered_plans(year))
-        .prefetch_related("measurements", "targets")
-        .order_by("name")
+        for indicator in indicators
     ]
 
 
