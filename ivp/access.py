@@ -40,6 +40,7 @@ BEHEERDER_ONLY_MODELS = {
 REFERENCE_MODELS = {
     "organisation": {VIEW, ADD},
     "safetyfield": {VIEW},
+    "safetytheme": {VIEW},
     # The CBS municipality list and the safety regions: everyone reads, the beheerder
     # keeps them (a new list comes as a migration).
     "municipality": {VIEW},

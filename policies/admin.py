@@ -32,6 +32,7 @@ from .models import (
     Result,
     SafetyField,
     SafetyRegion,
+    SafetyTheme,
     Target,
 )
 from .workbook_admin import workbook_import_view
@@ -129,6 +130,16 @@ class MembershipAdmin(HistoryAccessMixin, admin.ModelAdmin):
 @admin.register(SafetyField)
 class SafetyFieldAdmin(HistoryAccessMixin, admin.ModelAdmin):
     list_display = ["name", "code"]
+
+
+@admin.register(SafetyTheme)
+class SafetyThemeAdmin(HistoryAccessMixin, admin.ModelAdmin):
+    """The themes of the VNG fields: reference data the beheerder keeps."""
+
+    list_display = ["name", "field", "code"]
+    list_filter = ["field"]
+    list_select_related = ["field"]
+    search_fields = ["name", "code"]
 
 
 class PriorityInline(ScopedInlineMixin, admin.TabularInline):
@@ -332,7 +343,14 @@ class PriorityAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         (_("Content"), {"fields": ["objective", "description", "attention_points"]}),
         (
             _("Alignment"),
-            {"fields": ["regional_alignment", "national_alignment", "safety_fields"]},
+            {
+                "fields": [
+                    "regional_alignment",
+                    "national_alignment",
+                    "safety_fields",
+                    "safety_themes",
+                ]
+            },
         ),
     ]
 

@@ -29,6 +29,7 @@ from .models import (
     Priority,
     Result,
     SafetyField,
+    SafetyTheme,
     Target,
 )
 
@@ -227,9 +228,9 @@ class _SeedLoader:
             },
         )
         priority.full_clean()
-        priority.safety_fields.set(
-            SafetyField.objects.filter(code__in=data.get("safety_fields", []))
-        )
+        fields, themes = self._safety_tags(data)
+        priority.safety_fields.set(fields)
+        priority.safety_themes.set(themes)
         by_title[data["title"]] = priority
         self.counts.priorities += 1
         for result in data.get("results", []):
@@ -244,6 +245,23 @@ class _SeedLoader:
         for index, child in enumerate(data.get("children", [])):
             self._priority(plan, priority, index, child, meetings, by_title)
         return priority
+
+    def _safety_tags(self, data: dict) -> tuple[list[SafetyField], list[SafetyTheme]]:
+        """The VNG fields and themes the file gives a priority: an unknown code, or a
+        theme whose field is not listed too, is a mistake in the file, not a guess."""
+        field_codes = data.get("safety_fields", [])
+        theme_codes = data.get("safety_themes", [])
+        fields = list(SafetyField.objects.filter(code__in=field_codes))
+        themes = list(SafetyTheme.objects.filter(code__in=theme_codes))
+        unknown = (set(field_codes) - {f.code for f in fields}) | (
+            set(theme_codes) - {t.code for t in themes}
+        )
+        if unknown:
+            raise ValueError(f"unknown safety field or theme {sorted(unknown)!r}")
+        outside = sorted(t.code for t in themes if t.field_id not in field_codes)
+        if outside:
+            raise ValueError(f"safety themes {outside!r} lack their field")
+        return fields, themes
 
     def _result(self, data: dict, **owner) -> None:
         Result.objects.update_or_create(

@@ -46,6 +46,7 @@ from .models import (
     Priority,
     Result,
     SafetyField,
+    SafetyTheme,
     Target,
 )
 
@@ -388,6 +389,14 @@ class _Many(_Codec):
                         _("“%(text)s” is not a VNG safety field.") % {"text": name}
                     )
             return [found[name] for name in names]
+        if self.model is SafetyTheme:  # by its code, as the export writes it
+            found = {t.code: t for t in SafetyTheme.objects.filter(code__in=names)}
+            for name in names:
+                if name not in found:
+                    raise CellError(
+                        _("“%(text)s” is not a VNG safety theme.") % {"text": name}
+                    )
+            return [found[name] for name in names]
         return [refs.get(self.model, name) for name in names]
 
 
@@ -485,6 +494,7 @@ SHEETS = [
             ("Regionale agenda", "regional_alignment"),
             ("Landelijke agenda", "national_alignment"),
             ("VNG-velden", "safety_fields"),
+            ("VNG-thema's", "safety_themes"),
         ],
     ),
     Sheet(
@@ -665,7 +675,9 @@ def _plan_objects(plan: Plan, user=None) -> dict[type, list]:
         return queryset.visible_to(user) if user is not None else queryset
 
     priorities = list(
-        Priority.objects.filter(plan=plan).prefetch_related("safety_fields")
+        Priority.objects.filter(plan=plan).prefetch_related(
+            "safety_fields", "safety_themes"
+        )
     )
     agreements = list(
         Agreement.objects.filter(priority__plan=plan).prefetch_related(
@@ -747,6 +759,8 @@ def export_plan(plan: Plan, *, user=None) -> bytes:
         refs.add(Plan, plan.parent.slug, plan.parent)
     for priority in objects[Priority]:
         refs.add(Priority, priority_ref(priority), priority)
+    for theme in SafetyTheme.objects.all():  # written as their codes
+        refs.add(SafetyTheme, theme.code, theme)
     for indicator in objects[Indicator]:
         refs.add(Indicator, indicator.name, indicator)
     for model in (Meeting, Agreement, Action):

@@ -171,6 +171,7 @@ POLICY = {
     "actions.meeting": SCOPED,
     "policies.organisation": ORGANISATIONS,
     "policies.safetyfield": REFERENCE,
+    "policies.safetytheme": REFERENCE,
     "policies.municipality": REFERENCE,
     "policies.safetyregion": REFERENCE,
     "policies.target": SCOPED,

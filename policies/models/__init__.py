@@ -2,7 +2,7 @@
 
 from .indicators import Indicator, Measurement, Target
 from .organisations import Membership, Organisation
-from .plans import Agreement, Plan, Priority, Result, SafetyField
+from .plans import Agreement, Plan, Priority, Result, SafetyField, SafetyTheme
 from .reference import Municipality, SafetyRegion
 
 __all__ = [
@@ -17,5 +17,6 @@ __all__ = [
     "Result",
     "SafetyField",
     "SafetyRegion",
+    "SafetyTheme",
     "Target",
 ]

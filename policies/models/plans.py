@@ -165,6 +165,35 @@ class SafetyField(models.Model):
         return self.name
 
 
+class SafetyTheme(models.Model):
+    """A theme of a VNG safety field ("Jeugdoverlast" in "Jeugd en veiligheid")."""
+
+    field = models.ForeignKey(
+        SafetyField,
+        verbose_name=_("safety field"),
+        related_name="themes",
+        on_delete=models.PROTECT,
+    )
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("safety theme (VNG)")
+        verbose_name_plural = _("safety themes (VNG)")
+        ordering = ["field__position", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["field", "name"],
+                name="safety_theme_name_unique_per_field",
+                violation_error_message=_("This safety field already has this theme."),
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
 def natural_sort_key(code: str) -> str:
     """A key that sorts codes naturally: 1 < 1.2 < 1.10 < 2 < a; codeless items last."""
     parts = re.findall(r"\d+|[^\W\d_]+", code.lower())
@@ -175,6 +204,11 @@ def natural_sort_key(code: str) -> str:
 
 class PriorityQuerySet(ScopedQuerySet, models.QuerySet):
     plan_lookups = ("plan",)
+
+    def in_safety_field(self, code: str):
+        """The priorities tagged with a VNG safety field: what the dashboard, the PDFs
+        and the API (?veld=) mean by "the plan in that field"."""
+        return self.filter(safety_fields=code)
 
 
 class AgreementQuerySet(ScopedQuerySet, models.QuerySet):
@@ -228,6 +262,12 @@ class Priority(VersionedModel):
     safety_fields = models.ManyToManyField(
         SafetyField,
         verbose_name=_("VNG safety fields"),
+        related_name="priorities",
+        blank=True,
+    )
+    safety_themes = models.ManyToManyField(
+        SafetyTheme,
+        verbose_name=_("VNG safety themes"),
         related_name="priorities",
         blank=True,
     )
