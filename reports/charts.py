@@ -218,6 +218,8 @@ def indicator_chart_svg(
     averages = [f.point for f in region.figures_until(until_year)] if region else []
     label = indicator_text(indicator, until_year=until_year, region=region)
     left, right, top, bottom = 72, 156, 16, 36
+    if averages:
+        bottom += 22  # a legend line under the years: a region's name is too long
     plot_w, plot_h = width - left - right, height - top - bottom
 
     values = [p.value for p in points + averages] + [t.value for t in targets]
@@ -296,25 +298,14 @@ def indicator_chart_svg(
         )
     for t in targets:
         references.append((sy(t.value), TARGET_COLOUR, "8 4", _target_label(t)))
-    if averages:
-        # Named at its last point like a reference line, so the column keeps one
-        # legend; the line itself follows the periods.
-        references.append(
-            (sy(averages[-1].value), REGION_COLOUR, None, region.label(until_year))
-        )
     references.sort(key=lambda reference: reference[0])
     label_ys = _spread(
         [y + 4 for y, *_rest in references], gap=16, top=top + 4, bottom=top + plot_h
     )
     for (y, colour, dash, text), label_y in zip(references, label_ys, strict=True):
-        line = (
-            f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" '
-            f'stroke="{colour}" stroke-width="1.5" stroke-dasharray="{dash}"/>'
-            if dash
-            else ""
-        )
         out.append(
-            f'<g aria-hidden="true">{line}'
+            f'<g aria-hidden="true"><line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" '
+            f'y2="{y:.1f}" stroke="{colour}" stroke-width="1.5" stroke-dasharray="{dash}"/>'
             f'<text x="{left + plot_w + 6}" y="{label_y:.1f}" {font} fill="{colour}">'
             f"{escape(text)}</text></g>"
         )
@@ -338,6 +329,13 @@ def indicator_chart_svg(
                 f'L{x - 6:.1f} {y:.1f} Z" fill="{REGION_COLOUR}">'
                 f"<title>{escape(tip)}</title></path>"
             )
+        x, y = left, top + plot_h + 42
+        out.append(
+            f'<path d="M{x:.1f} {y - 10:.1f} L{x + 5:.1f} {y - 5:.1f} L{x:.1f} {y:.1f} '
+            f'L{x - 5:.1f} {y - 5:.1f} Z" fill="{REGION_COLOUR}"/>'
+            f'<text x="{x + 10}" y="{y:.1f}" {font} fill="{REGION_COLOUR}">'
+            f"{escape(region.label(until_year))}</text>"
+        )
         out.append("</g>")
 
     # The measurements: solid between final values, dashed towards a provisional one.

@@ -150,7 +150,7 @@ def test_summary_and_chart_name_the_average_and_the_number_of_municipalities(reg
     )
     assert comparison.summary(indicator, 2020).startswith("2020: hier 50,")
     svg = indicator_chart_svg(indicator, until_year=2021, region=comparison)
-    assert svg.count("<path") == 2  # a diamond per year compared
+    assert svg.count("</path>") == 2  # a diamond with its figure per year compared
     assert "gemiddelde regio Testregio (1-2 gemeenten)" in svg
     assert "2020 10; 2021 25" in svg  # the text alternative
 
