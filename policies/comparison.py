@@ -145,8 +145,11 @@ class RegionComparison:
 
     def summary(self, indicator, until_year: int | None = None) -> str:
         """One sentence: the region's average beside the indicator's latest value, or
-        that no other municipality of the region has figures for its periods."""
+        that no other municipality of the region has figures for its periods; empty
+        while the indicator has no figures of its own."""
         latest = indicator.latest_measurement(until_year)
+        if latest is None:
+            return ""  # nothing of its own to compare yet
         figure = self.figure_for(latest)
         if figure is None:
             known = self.figures_until(until_year)

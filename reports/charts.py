@@ -163,7 +163,7 @@ def indicator_text(indicator, *, until_year: int | None = None, region=None) -> 
                     ),
                 )
             )
-        else:
+        elif points:
             sentences.append(region.summary(indicator, until_year))
     sentences.append(f"{assessment.label.capitalize()}: {assessment.reason}")
     return " ".join(sentences)

@@ -225,3 +225,16 @@ def test_annual_report_shows_the_same_comparison_as_the_dashboard(client, region
     ).content.decode()
     assert sentence in page
     assert "Geen cijfers van andere gemeenten in veiligheidsregio Stilleregio." in alone
+
+
+def test_an_indicator_without_figures_of_its_own_says_nothing_about_the_region(
+    region,
+):
+    own = burglary(town(region), {})
+    burglary(town(region), {2021: 20})
+
+    comparisons, indicators = compare(own)
+
+    assert comparisons[own.pk].summary(indicators[own.pk], 2021) == ""
+    svg = indicator_chart_svg(indicators[own.pk], region=comparisons[own.pk])
+    assert "veiligheidsregio" not in svg and "Nog geen metingen." in svg
