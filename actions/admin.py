@@ -102,7 +102,15 @@ class ProgressUpdateInlineForm(forms.ModelForm):
 class ProgressUpdateInline(ScopedInlineMixin, admin.TabularInline):
     model = ProgressUpdate
     # "For trekker": a shared action's part; empty for the action as a whole.
-    fields = ["date", "organisation", "status", "percentage", "text", "author"]
+    fields = [
+        "date",
+        "organisation",
+        "status",
+        "percentage",
+        "text",
+        "is_public",
+        "author",
+    ]
     readonly_fields = ["author"]
     form = ProgressUpdateInlineForm
     extra = 1

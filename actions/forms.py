@@ -261,8 +261,12 @@ class ProgressForm(forms.ModelForm):
 
     class Meta:
         model = ProgressUpdate
-        fields = ["organisation", "status", "percentage", "date", "text"]
-        labels = {"text": _("What happened?"), "organisation": _("For trekker")}
+        fields = ["organisation", "status", "percentage", "date", "text", "is_public"]
+        labels = {
+            "text": _("What happened?"),
+            "organisation": _("For trekker"),
+            "is_public": _("Show this text on the public page of a published plan"),
+        }
         help_texts = {"date": _("Today, or the day it happened; not in the future.")}
         widgets = {
             "status": forms.Select(attrs={"class": "utrecht-select"}),

@@ -168,3 +168,15 @@ def demo_results_load(*, today: dt.date | None = None) -> int:
                 )
                 created += 1
     return created
+
+
+def demo_publication_load() -> int:
+    """Publish the Stadskanaal IVP on the public site (/openbaar/stadskanaal/), all
+    parts, under CC BY 4.0: the demo shows what a published plan looks like. The other
+    seed plans stay unpublished. Returns how many plans were newly published."""
+    published = 0
+    for plan in Plan.objects.filter(slug="stadskanaal-ivp-2020-2024", published=False):
+        plan.set_published(True)
+        plan.save()
+        published += 1
+    return published

@@ -57,7 +57,9 @@ EXCLUDED = {
     # Identity and bookkeeping of this database, not content of the plan.
     "*": {"id", "version", "created_at", "updated_at"},
     # Who may coordinate is an account of this installation; accounts do not travel.
-    Plan: {"coordinators"},
+    # Nor does being published: a copy arrives unpublished, publishing is a choice
+    # made where it is shown (reports/publication.py); what would be public travels.
+    Plan: {"coordinators", "published", "published_at"},
     # Derived from the code on every save.
     Priority: {"sort_key", "plan"},
     Agreement: set(),

@@ -867,6 +867,13 @@ class ProgressUpdate(VersionedModel):
         _("percentage done"), null=True, blank=True, validators=[MaxValueValidator(100)]
     )
     text = models.TextField(_("progress"))
+    # Progress texts stay internal unless marked public one by one (issue 18): only
+    # then does a published plan's public page show this text (never its author).
+    is_public = models.BooleanField(
+        _("public"),
+        default=False,
+        help_text=_("Show this progress text on the plan's public page."),
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("author"),

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -17,6 +18,29 @@ YEAR_VALIDATORS = [MinValueValidator(1990), MaxValueValidator(2100)]
 
 class PlanQuerySet(ScopedQuerySet, models.QuerySet):
     plan_lookups = ("pk",)
+
+    def published(self):
+        """The plans anyone may read on the public site (/openbaar/)."""
+        return self.filter(published=True)
+
+
+class Licence(models.TextChoices):
+    """The open licences a municipality may publish its plan's figures under."""
+
+    CC0 = "cc0-1.0", "CC0 1.0"
+    CC_BY = "cc-by-4.0", "CC BY 4.0"
+    ODBL = "odbl-1.0", "ODbL 1.0"
+
+    @property
+    def url(self) -> str:
+        return LICENCE_URLS[self.value]
+
+
+LICENCE_URLS = {
+    Licence.CC0: "https://creativecommons.org/publicdomain/zero/1.0/",
+    Licence.CC_BY: "https://creativecommons.org/licenses/by/4.0/",
+    Licence.ODBL: "https://opendatacommons.org/licenses/odbl/1-0/",
+}
 
 
 class Plan(VersionedModel):
@@ -95,6 +119,24 @@ class Plan(VersionedModel):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Publishing is a choice (issue 18): nothing of a plan is public until it is
+    # published, and then only the parts chosen here. Never persons: the public pages
+    # (reports/public.py) name organisations and roles, no users.
+    published = models.BooleanField(_("published"), default=False)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    licence = models.CharField(
+        _("licence"), max_length=20, choices=Licence.choices, default=Licence.CC_BY
+    )
+    public_priorities = models.BooleanField(
+        _("priorities and objectives are public"), default=True
+    )
+    public_agreements = models.BooleanField(
+        _("agreements and results are public"), default=True
+    )
+    public_actions = models.BooleanField(
+        _("actions with their status are public"), default=True
+    )
+    public_indicators = models.BooleanField(_("indicators are public"), default=True)
 
     objects = PlanQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[municipalities, partners])
@@ -147,6 +189,19 @@ class Plan(VersionedModel):
     def is_programme(self) -> bool:
         """A yearly programme of an IVP: the plan cycle makes next year's from it."""
         return self.kind == self.Kind.PROGRAMME and self.parent_id is not None
+
+    @property
+    def licence_url(self) -> str:
+        return LICENCE_URLS[self.licence]
+
+    def set_published(self, published: bool, *, now=None) -> None:
+        """Publish or take off the public site; the moment of publishing is kept while
+        the plan stays published (the public pages state it)."""
+        if published and not self.published:
+            self.published_at = now or timezone.now()
+        elif not published:
+            self.published_at = None
+        self.published = published
 
 
 class SafetyField(models.Model):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from actions.demo import demo_progress_load
-from policies.demo import demo_results_load
+from policies.demo import demo_publication_load, demo_results_load
 
 
 class Command(BaseCommand):
@@ -13,10 +13,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         created = demo_progress_load()
         results = demo_results_load()
+        published = demo_publication_load()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Loaded illustrative demo progress: {created} progress updates and "
                 f"{results} results of agreements "
-                "(labelled [Illustratief]; not from the source documents)."
+                "(labelled [Illustratief]; not from the source documents); "
+                f"{published} plan published on /openbaar/."
             )
         )
