@@ -13,6 +13,8 @@ urlpatterns = [
     path("account/", include("actions.urls")),
     path("api/", include("ivp.api_urls")),
     path("rapportages/", include("reports.pdf_urls")),
+    # The public site: published plans, without login (reports/public.py).
+    path("openbaar/", include("reports.public_urls")),
     # The officer's forms: /plannen/<pk>/acties/nieuw/, /acties/<pk>/bewerken/, ...
     path("", include("actions.entry_urls")),
     # The driehoek dashboard; "/" is its start page (anonymous users go to the login).

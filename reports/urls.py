@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import council, cycle, views, workbook
+from . import council, cycle, publication, views, workbook
 
 app_name = "reports"
 
@@ -15,6 +15,11 @@ urlpatterns = [
         "plannen/<int:pk>/volgend-programma/",
         cycle.next_programme_page,
         name="next_programme",
+    ),
+    path(
+        "plannen/<int:pk>/publicatie/",
+        publication.publication_page,
+        name="publication",
     ),
     path("plannen/<int:pk>/werkboek/", workbook.plan_workbook, name="plan_workbook"),
     path("overleggen/<int:pk>/", views.meeting_detail, name="meeting"),

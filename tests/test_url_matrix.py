@@ -59,7 +59,7 @@ from actions.models import (
     ReminderSettings,
 )
 from ivp.access import plan_scope
-from policies.demo import demo_users_load
+from policies.demo import demo_publication_load, demo_users_load
 from policies.models import (
     Agreement,
     Indicator,
@@ -68,10 +68,11 @@ from policies.models import (
     Plan,
     Priority,
     Result,
+    SafetyField,
     Target,
 )
 from policies.seeds import seeds_load
-from reports import pdf
+from reports import pdf, public
 
 from . import url_matrix as um
 from .factories import (
@@ -224,6 +225,7 @@ class World:
         ):
             seeds_load()
             demo_progress_load()
+            demo_publication_load()
             demo_users_load(password="matrix-wachtwoord-2021")
         users = get_user_model().objects.filter(username__in=ROLES)
         self.users = {user.username: user for user in users}
@@ -924,6 +926,29 @@ def token_cells(world, role, pattern, kind):
     yield Cell(role, pattern, kind, "GET", made_up, {NOT_FOUND}, "made-up secret")
 
 
+def published_cells(world, role, pattern, kind):
+    """The public site: the same answer for every role, signed in or not: what is
+    published is shown (the demo publishes the Stadskanaal IVP), the rest is a 404."""
+    field = SafetyField.objects.order_by("position").first()
+    for plan in world.plans.values():
+        municipality = plan.municipalities.order_by("name").first()
+        shown = Plan.objects.published().filter(municipalities=municipality).exists()
+        values = {
+            "municipality": public.municipality_slug(municipality),
+            "plan": plan.slug,
+            "code": field.code,
+        }
+        if "plan" in pattern.params:
+            shown = plan.published
+        elif "municipality" not in pattern.params:
+            shown = True  # the index: the municipalities that publish
+        expect = {OK} if shown else {NOT_FOUND}
+        for format in ("csv", "json") if "format" in pattern.params else (None,):
+            url = pattern.url({**values, "format": format})
+            yield Cell(role, pattern, kind, "GET", url, expect, plan.slug)
+            yield Cell(role, pattern, kind, "POST", url, {NO_METHOD}, plan.slug)
+
+
 # --- writing values of another municipality ---------------------------------------
 
 
@@ -1101,6 +1126,7 @@ CELLS = {
     "autocomplete": autocomplete_cells,
     "content-type": content_type_cells,
     "token": token_cells,
+    "published": published_cells,
 }
 
 

@@ -114,6 +114,10 @@ PAGES = {
     "reports:plan_results": Kind("page", "object", PAGE_READ, Plan, "pk"),
     # The whole plan as one workbook (policies/workbook.py): what the user sees of it.
     "reports:plan_workbook": Kind("page", "object", {"GET": VIEW}, Plan, "pk"),
+    # Publishing on the public site: who may change the whole plan (issue 18).
+    "reports:publication": Kind(
+        "page", "object", {"GET": CHANGE, "POST": CHANGE}, Plan, "pk"
+    ),
     # The plan cycle: the preview (GET) and making next year's programme (POST) need
     # the whole programme's change permission.
     "reports:next_programme": Kind(
@@ -166,6 +170,14 @@ PAGES = {
     "api-schema": Kind("api", "public", {"GET": ANYONE}),
     "api-docs": Kind("api", "public", {"GET": ANYONE}),
     "set_language": Kind("page", "public", {"GET": ANYONE, "POST": ANYONE}),
+    # The public site (reports/public.py): anyone, signed in or not, reads what is
+    # published, and an unpublished plan (or a municipality without one) is a 404
+    # for everyone. Only reads: a POST is 405.
+    "public:index": Kind("page", "published", {"GET": ANYONE}),
+    "public:municipality": Kind("page", "published", {"GET": ANYONE}),
+    "public:plan": Kind("page", "published", {"GET": ANYONE}),
+    "public:plan_data": Kind("page", "published", {"GET": ANYONE}),
+    "public:field": Kind("page", "published", {"GET": ANYONE}),
 }
 
 # The admin site's own pages (not about a model).

@@ -1,0 +1,491 @@
+"""The public site (/openbaar/, issue 18): published plans for residents, no login.
+
+Only plans with `Plan.published` appear, and of them only the parts the municipality
+chose to publish; an unpublished plan is a 404. Nothing about persons: organisations
+and roles, never users, e-mail addresses or who wrote a progress text; a progress text
+only where its update is marked public.
+
+The views never touch request.user or request.session and render without the CSRF
+token, so no response sets a cookie or varies on one: a shared cache may keep them.
+They are served from Django's cache under a key holding the data version of what they
+show (`data_version`), so an edit of published data gives new keys at once.
+"""
+
+import csv
+import hashlib
+import io
+import json
+from collections import defaultdict
+
+from django.core.cache import cache
+from django.db.models import F, Func, Max, Q, Subquery, Sum
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone, translation
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date
+from django.utils.safestring import mark_safe
+from django.utils.text import slugify
+from django.views.decorators.http import require_safe
+
+from actions.models import Action, ProgressUpdate, Status
+from actions.state import PlanState
+from ivp.periods import Period
+from policies.models import (
+    Agreement,
+    Indicator,
+    Organisation,
+    Plan,
+    Priority,
+    Result,
+    SafetyField,
+)
+from policies.models.indicators import Measurement, Target
+from policies.results import ResultsSummary
+
+from .charts import indicator_chart_svg, status_bar_svg
+
+MAX_AGE = 300  # seconds a browser or proxy may keep a page without asking again
+LANGUAGES = ("nl", "en")
+
+
+# --- what is public --------------------------------------------------------------------
+
+
+def municipality_slug(organisation: Organisation) -> str:
+    return slugify(organisation.name)
+
+
+def published_municipalities():
+    return (
+        Organisation.objects.municipalities()
+        .filter(plans__published=True)
+        .distinct()
+        .order_by("name")
+    )
+
+
+def municipality_or_404(slug: str) -> Organisation:
+    """The municipality with a published plan named by `slug`: its name as a slug
+    ("stadskanaal") or its CBS code ("gm0037")."""
+    for organisation in published_municipalities():
+        code = (organisation.cbs_code or "").lower()
+        if slug in (municipality_slug(organisation), code):
+            return organisation
+    raise Http404
+
+
+def published_plans(organisation: Organisation):
+    return Plan.objects.published().filter(municipalities=organisation)
+
+
+def plan_or_404(organisation: Organisation, slug: str) -> Plan:
+    plan = published_plans(organisation).filter(slug=slug).first()
+    if plan is None:
+        raise Http404
+    return plan
+
+
+# --- the data version: the cache key --------------------------------------------------
+
+
+def _count(queryset):
+    return Subquery(
+        queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    )
+
+
+def _total(queryset, field: str, function: str):
+    return Subquery(
+        queryset.order_by().annotate(n=Func(F(field), function=function)).values("n")
+    )
+
+
+def _latest_history(model, **where):
+    history = model.history.model.objects.filter(**where)
+    return Subquery(
+        history.order_by().annotate(n=Func(F("history_id"), function="MAX")).values("n")
+    )
+
+
+def data_version(plan_ids) -> str:
+    """A fingerprint of everything the public pages show of these plans (and of their
+    programmes), in one query: per part the number of rows (deletions, bulk writes)
+    and the latest history entry (every create, edit and delete through the models,
+    django-simple-history), and of the plans their versions and update times.
+
+    Computed per request rather than bumped by signals: nothing has to remember to
+    bump it. It misses a QuerySet.update() that bypasses the history; issue 19 makes
+    this a version the database maintains.
+    """
+    plans = Plan.objects.filter(Q(pk__in=plan_ids) | Q(parent__in=plan_ids))
+    plan_pks = plans.values("pk")
+    priorities = Priority.objects.filter(plan__in=plan_pks)
+    agreements = Agreement.objects.filter(priority__plan__in=plan_pks)
+    actions = Action.objects.filter(priority__plan__in=plan_pks)
+    indicators = Indicator.objects.filter(plan__in=plan_pks)
+    parts = {
+        "priorities": _count(priorities),
+        "priorities_h": _latest_history(Priority, plan_id__in=plan_pks),
+        "agreements": _count(agreements),
+        "agreements_h": _latest_history(
+            Agreement, priority_id__in=priorities.values("pk")
+        ),
+        "results": _count(
+            Result.objects.filter(
+                Q(agreement__priority__plan__in=plan_pks)
+                | Q(priority__plan__in=plan_pks)
+            )
+        ),
+        "results_h": _latest_history(Result, agreement_id__in=agreements.values("pk")),
+        "priority_results_h": _latest_history(
+            Result, priority_id__in=priorities.values("pk")
+        ),
+        "actions": _count(actions),
+        "actions_h": _latest_history(Action, priority_id__in=priorities.values("pk")),
+        "actions_at": Subquery(
+            actions.order_by()
+            .annotate(n=Func(F("updated_at"), function="MAX"))
+            .values("n")
+        ),
+        "progress": _count(ProgressUpdate.objects.filter(action__in=actions)),
+        "progress_h": _latest_history(
+            ProgressUpdate, action_id__in=actions.values("pk")
+        ),
+        "indicators": _count(indicators),
+        "indicators_h": _latest_history(Indicator, plan_id__in=plan_pks),
+        "measurements_h": _latest_history(
+            Measurement, indicator_id__in=indicators.values("pk")
+        ),
+        "targets_h": _latest_history(Target, indicator_id__in=indicators.values("pk")),
+    }
+    parts["plans_version"] = _total(plans, "version", "SUM")
+    parts["plans_at"] = _total(plans, "updated_at", "MAX")
+    # One row of scalar subqueries: any plan row carries them (there is one: the
+    # caller found a published plan, or shows none and needs no version).
+    parts = {f"v_{name}": value for name, value in parts.items()}
+    row = Plan.objects.order_by().annotate(**parts).values(*parts).first() or {}
+    return hashlib.sha256(repr(sorted(row.items())).encode()).hexdigest()[:24]
+
+
+def index_version(plans) -> tuple[str, object]:
+    """The index and municipality pages show plans' own fields only."""
+    row = plans.aggregate(version=Sum("version"), at=Max("updated_at"))
+    ids = ",".join(str(pk) for pk in plans.order_by("pk").values_list("pk", flat=True))
+    return f"{ids}:{row['version']}:{row['at']}", row["at"]
+
+
+# --- serving from the cache -------------------------------------------------------------
+
+
+def _language(request) -> str:
+    # From the address, never the language cookie: the same URL is the same page.
+    language = request.GET.get("lang", "nl")
+    return language if language in LANGUAGES else "nl"
+
+
+def serve(request, *, name: str, version: str, last_modified, build) -> HttpResponse:
+    """The response of `build()` (content, content type), from the cache when this
+    version of the data was shown before, with cache headers and an ETag; 304 when
+    the client holds this version."""
+    language = _language(request)
+    today = timezone.localdate().isoformat()  # the state shown is today's
+    digest = hashlib.sha256(f"{name}:{language}:{today}:{version}".encode())
+    key = "public:" + digest.hexdigest()
+    etag = '"' + digest.hexdigest()[:32] + '"'
+    stamp = last_modified.timestamp() if last_modified else None
+    response = get_conditional_response(request, etag=etag, last_modified=stamp)
+    if response is None:
+        stored = cache.get(key)
+        if stored is None:
+            with translation.override(language):
+                stored = build()
+            cache.set(key, stored, 24 * 3600)
+        content, content_type = stored
+        response = HttpResponse(content, content_type=content_type)
+    response["ETag"] = etag
+    if stamp is not None:
+        response["Last-Modified"] = http_date(stamp)
+    response["Content-Language"] = language
+    patch_cache_control(response, public=True, max_age=MAX_AGE)
+    return response
+
+
+def _page(request, template: str, context: dict):
+    def build():
+        context["language"] = language = translation.get_language()
+        context["lang_query"] = "?lang=en" if language == "en" else ""
+        html = render(request, template, context).content
+        return html, "text/html; charset=utf-8"
+
+    return build
+
+
+# --- the pages --------------------------------------------------------------------------
+
+
+@require_safe
+def index(request):
+    plans = Plan.objects.published()
+    version, at = index_version(plans)
+
+    def context():
+        municipalities = [
+            {"organisation": o, "slug": municipality_slug(o)}
+            for o in published_municipalities()
+        ]
+        return {"municipalities": municipalities}
+
+    return serve(
+        request,
+        name="index",
+        version=version,
+        last_modified=at,
+        build=lambda: _page(request, "public/index.html", context())(),
+    )
+
+
+@require_safe
+def municipality(request, municipality):
+    organisation = municipality_or_404(municipality)
+    plans = published_plans(organisation)
+    version, at = index_version(plans)
+
+    def build():
+        fields = SafetyField.objects.filter(
+            priorities__plan__in=plans.values("pk")
+        ).distinct()
+        context = {
+            "organisation": organisation,
+            "slug": municipality_slug(organisation),
+            "plans": list(plans.order_by("-start_year", "title")),
+            "fields": list(fields.order_by("position")),
+        }
+        return _page(request, "public/municipality.html", context)()
+
+    return serve(
+        request,
+        name=f"municipality:{organisation.pk}",
+        version=version,
+        last_modified=at,
+        build=build,
+    )
+
+
+def plan_period(plan: Plan) -> Period:
+    return Period.default_for(plan.start_year, plan.end_year, timezone.localdate())
+
+
+def public_progress(action_ids) -> dict[int, ProgressUpdate]:
+    """Per action its latest progress text marked public. One query."""
+    latest = {}
+    updates = ProgressUpdate.objects.filter(
+        action_id__in=action_ids, is_public=True
+    ).only("action_id", "date", "text")
+    for update in updates.order_by("action_id", "-date", "-id"):
+        latest.setdefault(update.action_id, update)
+    return latest
+
+
+def plan_content(plan: Plan) -> dict:
+    """What the public plan page shows, the parts chosen by the municipality only."""
+    period = plan_period(plan)
+    state = PlanState(plan, period)
+    rows = state.priority_rows if plan.public_priorities or plan.public_actions else []
+    content = {"plan": plan, "period": period, "priority_rows": rows}
+    if plan.public_actions:
+        for row in rows:
+            row.bar = mark_safe(status_bar_svg(row.counts, title=str(row.priority)))
+        actions = defaultdict(list)
+        listed = list(
+            state.actions()
+            .values("pk", "title", "status_on", "priority_id", "deadline")
+            .order_by("priority__sort_key", "deadline", "pk")
+        )
+        progress = public_progress([a["pk"] for a in listed])
+        for action in listed:
+            action["status"] = Status(action["status_on"])
+            action["progress"] = progress.get(action["pk"])
+            actions[action["priority_id"]].append(action)
+        for row in rows:
+            row.actions = actions.get(row.priority.pk, [])
+        content["bar"] = mark_safe(status_bar_svg(state.counts, title=plan.title))
+        content["state"] = state
+    if plan.public_agreements:
+        summary = ResultsSummary(plan, period.year)
+        for row in rows:
+            row.results = summary.of(row.priority)
+            for item in row.results.agreements:
+                item.years = sorted(
+                    [*item.other_years, *([item.result] if item.result else [])],
+                    key=lambda r: r.year,
+                )
+        content["agreement_count"] = summary.totals["agreements"]
+    if plan.public_indicators:
+        content["indicators"] = [
+            {
+                "indicator": indicator,
+                "assessment": indicator.assessment(until_year=period.year),
+                "measurements": indicator.measurements_until(period.year),
+                "chart": mark_safe(
+                    indicator_chart_svg(indicator, until_year=period.year)
+                ),
+            }
+            for indicator in Indicator.objects.filter(
+                plan__in=plan.covered_plans(period.year)
+            )
+            .prefetch_related("measurements", "targets")
+            .order_by("name")
+        ]
+    return content
+
+
+@require_safe
+def plan(request, municipality, plan):
+    organisation = municipality_or_404(municipality)
+    found = plan_or_404(organisation, plan)
+
+    def build():
+        context = plan_content(found)
+        context.update(organisation=organisation, slug=municipality_slug(organisation))
+        return _page(request, "public/plan.html", context)()
+
+    return serve(
+        request,
+        name=f"plan:{found.pk}",
+        version=data_version([found.pk]),
+        last_modified=found.updated_at,
+        build=build,
+    )
+
+
+def figures(plan: Plan, organisation: Organisation) -> dict:
+    """The plan's public figures for reuse, as the JSON and CSV downloads give them."""
+    content = plan_content(plan)
+    rows = []
+    for row in content["priority_rows"]:
+        priority = row.priority
+        base = {"priority_code": priority.code, "priority": priority.title}
+        if plan.public_priorities:
+            rows.append({**base, "kind": "priority", "text": priority.objective})
+        if plan.public_actions:
+            for status, number in row.status_counts:
+                rows.append(
+                    {**base, "kind": "actions", "status": status.value, "value": number}
+                )
+        for item in getattr(getattr(row, "results", None), "agreements", []):
+            rows.append({**base, "kind": "agreement", "text": item.agreement.text})
+            for result in item.years:
+                rows.append(
+                    {
+                        **base,
+                        "kind": "result",
+                        "text": item.agreement.text,
+                        "year": result.year,
+                        "status": result.assessment,
+                    }
+                )
+    for item in content.get("indicators", []):
+        indicator = item["indicator"]
+        for measurement in item["measurements"]:
+            rows.append(
+                {
+                    "kind": "indicator",
+                    "text": indicator.name,
+                    "unit": indicator.unit,
+                    "year": measurement.period_label,
+                    "value": str(measurement.value),
+                }
+            )
+    return {
+        "plan": plan.title,
+        "municipality": organisation.name,
+        "cbs_code": organisation.cbs_code,
+        "period": plan.period,
+        "published_at": plan.published_at.isoformat() if plan.published_at else None,
+        "licence": plan.get_licence_display(),
+        "licence_url": plan.licence_url,
+        "rows": rows,
+    }
+
+
+COLUMNS = (
+    "kind",
+    "priority_code",
+    "priority",
+    "text",
+    "status",
+    "year",
+    "value",
+    "unit",
+    "licence",
+    "licence_url",
+)
+
+
+@require_safe
+def plan_data(request, municipality, plan, format):
+    organisation = municipality_or_404(municipality)
+    found = plan_or_404(organisation, plan)
+
+    def build():
+        data = figures(found, organisation)
+        if format == "json":
+            text = json.dumps(data, ensure_ascii=False, indent=1)
+            return text.encode(), "application/json"
+        out = io.StringIO()
+        # Semicolons, as the product's other exports (Dutch spreadsheets); the licence
+        # on every row, so a copied part of the file still says under which terms.
+        writer = csv.DictWriter(
+            out, COLUMNS, extrasaction="ignore", delimiter=";", restval=""
+        )
+        writer.writeheader()
+        licence = {"licence": data["licence"], "licence_url": data["licence_url"]}
+        writer.writerows({**row, **licence} for row in data["rows"])
+        return out.getvalue().encode(), "text/csv; charset=utf-8"
+
+    response = serve(
+        request,
+        name=f"data:{found.pk}:{format}",
+        version=data_version([found.pk]),
+        last_modified=found.updated_at,
+        build=build,
+    )
+    response["Link"] = f'<{found.licence_url}>; rel="license"'
+    return response
+
+
+@require_safe
+def safety_field(request, municipality, code):
+    organisation = municipality_or_404(municipality)
+    field = SafetyField.objects.filter(code=code).first()
+    if field is None:
+        raise Http404
+    plans = published_plans(organisation).filter(public_priorities=True)
+    plan_ids = list(plans.values_list("pk", flat=True))
+
+    def build():
+        priorities = (
+            Priority.objects.filter(
+                Q(plan__in=plan_ids) | Q(plan__parent__in=plan_ids),
+                safety_fields=field,
+            )
+            .select_related("plan")
+            .order_by("plan__start_year", "plan_id", "sort_key", "position", "id")
+        )
+        context = {
+            "organisation": organisation,
+            "slug": municipality_slug(organisation),
+            "field": field,
+            "priorities": list(priorities),
+        }
+        return _page(request, "public/field.html", context)()
+
+    at = plans.aggregate(at=Max("updated_at"))["at"]
+    return serve(
+        request,
+        name=f"field:{organisation.pk}:{field.code}",
+        version=data_version(plan_ids),
+        last_modified=at,
+        build=build,
+    )

@@ -1,0 +1,279 @@
+"""The public site cannot leak (issue 18, item 5).
+
+Every public URL pattern (found through the resolver, as tests/url_matrix.py finds
+them) is fetched anonymously for every seed plan, published or not, with the seeds,
+the demo progress and results, and users with names and e-mail addresses in the
+database. Nothing of an unpublished plan, no progress text not marked public, no part
+a municipality did not publish, no e-mail address and no user's name may appear; the
+answers carry cache headers and never a cookie.
+"""
+
+import re
+from collections import Counter
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat
+from django.test import Client, override_settings
+
+from actions.demo import demo_progress_load
+from actions.models import Action, ProgressUpdate
+from policies.demo import demo_results_load, demo_users_load
+from policies.models import Agreement, Indicator, Plan, Priority, SafetyField
+from policies.seeds import seeds_load
+from reports import public
+
+from . import url_matrix as um
+
+pytestmark = pytest.mark.django_db
+
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+STADSKANAAL_IVP = "stadskanaal-ivp-2020-2024"
+NOORDOOSTPOLDER = "noordoostpolder-uvp-2020-2021"
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """The seeds with demo data; Stadskanaal's IVP published whole, Noordoostpolder's
+    without its actions and indicators, every other plan not; every other progress
+    update of Noordoostpolder marked public; users with full names."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        with override_settings(
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
+        ):
+            seeds_load()
+            demo_progress_load()
+            demo_results_load()
+            demo_users_load(password="lek-wachtwoord-2021")
+        for n, user in enumerate(get_user_model().objects.order_by("pk")):
+            user.first_name, user.last_name = "Geertruida", f"Hoogeveenstra{n}"
+            user.save()
+        for slug, parts in (
+            (STADSKANAAL_IVP, {}),
+            (NOORDOOSTPOLDER, {"public_indicators": False}),
+        ):
+            plan = Plan.objects.get(slug=slug)
+            plan.set_published(True)
+            for name, value in parts.items():
+                setattr(plan, name, value)
+            plan.save()
+        # Each progress text its own (the demo repeats a few), so a text not marked
+        # public is recognisable wherever it appears.
+        ProgressUpdate.objects.update(
+            text=Concat(
+                Value("Voortgangsnotitie "),
+                Cast("pk", CharField()),
+                Value(": "),
+                "text",
+            )
+        )
+        updates = ProgressUpdate.objects.filter(
+            action__priority__plan__slug=NOORDOOSTPOLDER
+        ).order_by("pk")
+        ProgressUpdate.objects.filter(
+            pk__in=list(updates.values_list("pk", flat=True))[::2]
+        ).update(is_public=True)
+        cache.clear()
+        yield
+        transaction.set_rollback(True)
+
+
+def public_urls():
+    """Every public URL for every seed plan and municipality, published or not."""
+    patterns = [p for p in um.url_patterns() if p.name.startswith("public:")]
+    assert {p.name for p in patterns} == {
+        "public:index",
+        "public:municipality",
+        "public:plan",
+        "public:plan_data",
+        "public:field",
+    }
+    assert all(um.classify(p).subject == "published" for p in patterns)
+    codes = list(SafetyField.objects.values_list("code", flat=True))
+    urls = set()
+    for plan in Plan.objects.prefetch_related("municipalities"):
+        for organisation in plan.municipalities.all():
+            for pattern in patterns:
+                for code in codes:
+                    for format in ("csv", "json"):
+                        values = {
+                            "municipality": public.municipality_slug(organisation),
+                            "plan": plan.slug,
+                            "code": code,
+                            "format": format,
+                        }
+                        urls.add(pattern.url(values))
+    return sorted(urls)
+
+
+def shown_text(published):
+    """What the published parts of the published plans may show."""
+    texts = set()
+    for plan in Plan.objects.filter(pk__in=[p.pk for p in published]):
+        ids = plan.covered_plans(plan.end_year)
+        priorities = Priority.objects.filter(plan__in=ids)
+        if plan.public_priorities or plan.public_actions:
+            for row in priorities.values_list("title", "objective"):
+                texts |= set(row)
+        if plan.public_actions:
+            texts |= set(
+                Action.objects.filter(priority__plan__in=ids).values_list(
+                    "title", flat=True
+                )
+            )
+        if plan.public_indicators:
+            texts |= set(
+                Indicator.objects.filter(plan=plan).values_list("name", flat=1)
+            )
+        if plan.public_agreements:
+            for agreement in Agreement.objects.filter(priority__plan__in=ids):
+                texts |= {agreement.text, agreement.expected_result}
+                texts |= {r.text for r in agreement.results.all()}
+    texts |= set(
+        ProgressUpdate.objects.filter(is_public=True).values_list("text", flat=True)
+    )
+    return texts
+
+
+def _within(text, allowed) -> bool:
+    # A short title of an unpublished plan ("Woonoverlast") may be a word of a
+    # published one; that is no leak.
+    return any(text in other for other in allowed)
+
+
+def secrets():
+    """What must not appear: (what it is, the text)."""
+    published = list(Plan.objects.published())
+    allowed = shown_text(published)
+    hidden = set()
+    for plan in Plan.objects.all():
+        listed = plan in published
+        if not listed or not (plan.public_priorities or plan.public_actions):
+            hidden |= {
+                ("priority", t)
+                for t in Priority.objects.filter(plan=plan).values_list("title", flat=1)
+            }
+        if not listed or not plan.public_actions:
+            hidden |= {
+                ("action", t)
+                for t in Action.objects.filter(priority__plan=plan).values_list(
+                    "title", flat=True
+                )
+            }
+        if not listed or not plan.public_indicators:
+            hidden |= {
+                ("indicator", t)
+                for t in Indicator.objects.filter(plan=plan).values_list("name", flat=1)
+            }
+    hidden |= {
+        ("progress text", text)
+        for text in ProgressUpdate.objects.filter(is_public=False).values_list(
+            "text", flat=True
+        )
+    }
+    hidden = {(what, text) for what, text in hidden if not _within(text, allowed)}
+    for user in get_user_model().objects.all():
+        hidden.add(("user's name", user.get_full_name()))
+        # A username that is also an organisation's or a plan's word ("politie")
+        # is checked as the whole account name only where it cannot be that word.
+        if "." in user.username or not any(
+            user.username.lower() in text.lower() for text in allowed
+        ):
+            hidden.add(("username", user.username))
+    return hidden
+
+
+def test_nothing_unpublished_personal_or_internal_is_public(seeded):
+    hidden = secrets()
+    kinds = Counter(what for what, _ in hidden)
+    assert kinds["progress text"] > 20 and kinds["priority"] > 10, kinds
+    assert kinds["action"] > 20 and kinds["indicator"] and kinds["user's name"], kinds
+    client = Client()
+    problems, shown = [], 0
+    urls = public_urls()
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code in (200, 404), url
+        body = response.content.decode()
+        if response.status_code == 200:
+            shown += 1
+            if response.cookies:
+                problems.append(f"{url}: sets {list(response.cookies)}")
+            if "cookie" in response.get("Vary", "").lower():
+                problems.append(f"{url}: varies on the cookie")
+            control = response.get("Cache-Control", "")
+            if "public" not in control or "max-age" not in control:
+                problems.append(f"{url}: Cache-Control {control!r}")
+            if not response.get("ETag") or not response.get("Last-Modified"):
+                problems.append(f"{url}: no ETag or Last-Modified")
+        if match := EMAIL.search(body):
+            problems.append(f"{url}: an e-mail address {match.group()}")
+        for what, text in hidden:
+            if text and text in body:
+                problems.append(f"{url}: {what} {text[:60]!r}")
+    assert not problems, "\n".join(problems[:30])
+    assert shown >= 10 and len(urls) > 100
+
+
+def test_stadskanaal_shows_its_published_ivp_with_7_priorities_and_19_agreements(
+    seeded,
+):
+    client = Client()
+    page = client.get("/openbaar/stadskanaal/").content.decode()
+    assert f"/openbaar/stadskanaal/{STADSKANAAL_IVP}/" in page
+    plan = client.get(f"/openbaar/stadskanaal/{STADSKANAAL_IVP}/").content.decode()
+    assert plan.count('<h3 id="prioriteit-') == 7
+    assert plan.count('class="ivp-agreement"') == 19
+    data = client.get(f"/openbaar/stadskanaal/{STADSKANAAL_IVP}.json").json()
+    assert data["licence"] == "CC BY 4.0"
+    assert sum(1 for row in data["rows"] if row["kind"] == "agreement") == 19
+    csv_text = client.get(f"/openbaar/stadskanaal/{STADSKANAAL_IVP}.csv").content
+    assert b"creativecommons.org/licenses/by/4.0" in csv_text
+
+
+def test_an_unpublished_plan_is_a_404_there(seeded):
+    client = Client()
+    for slug in ("veluwe-noord-uvp-2021", "kamerik", NOORDOOSTPOLDER):
+        assert client.get(f"/openbaar/stadskanaal/{slug}/").status_code == 404
+    assert client.get("/openbaar/epe/").status_code == 404
+
+
+def test_public_progress_text_is_shown_and_its_author_never(seeded, django_db_blocker):
+    client = Client()
+    with django_db_blocker.unblock(), transaction.atomic():
+        plan = Plan.objects.get(slug=NOORDOOSTPOLDER)
+        plan.public_actions = True
+        plan.save()
+        update = ProgressUpdate.objects.filter(
+            is_public=True, action__priority__plan=plan
+        ).first()
+        action = update.action
+        latest_public = action.progress_updates.filter(is_public=True).order_by(
+            "-date", "-id"
+        )[0]
+        page = client.get(f"/openbaar/noordoostpolder/{NOORDOOSTPOLDER}/")
+        transaction.set_rollback(True)
+    assert latest_public.text in page.content.decode()
+
+
+def test_an_edit_or_unpublishing_shows_at_once(seeded, django_db_blocker):
+    client = Client()
+    url = f"/openbaar/stadskanaal/{STADSKANAAL_IVP}/"
+    first = client.get(url)
+    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    with django_db_blocker.unblock(), transaction.atomic():
+        priority = Priority.objects.filter(plan__slug=STADSKANAAL_IVP).first()
+        priority.title = "Een nieuwe titel voor deze prioriteit"
+        priority.save()
+        edited = client.get(url)
+        assert edited["ETag"] != first["ETag"]
+        assert "Een nieuwe titel voor deze prioriteit" in edited.content.decode()
+        plan = Plan.objects.get(slug=STADSKANAAL_IVP)
+        plan.set_published(False)
+        plan.save()
+        assert client.get(url).status_code == 404
+        assert client.get("/openbaar/stadskanaal/").status_code == 404
+        transaction.set_rollback(True)
