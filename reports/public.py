@@ -11,6 +11,7 @@ They are served from Django's cache under a key holding the data version of what
 show (`data_version`), so an edit of published data gives new keys at once.
 """
 
+import copy
 import csv
 import hashlib
 import io
@@ -287,9 +288,27 @@ def public_progress(action_ids) -> dict[int, ProgressUpdate]:
     return latest
 
 
+def published_figures_of(plan: Plan) -> Plan:
+    """The plan as the public pages read it: an IVP's figures of a year hold its
+    programmes of that year (Plan.covered_plans), here only those published themselves.
+    A copy whose covered_plans() says so, so PlanState and ResultsSummary, which ask
+    it, count and list nothing of an unpublished programme."""
+    shown = copy.copy(plan)
+
+    def covered_plans(year: int):
+        covered = Plan.covered_plans(plan, year)
+        if isinstance(covered, list):
+            return covered
+        return covered.filter(Q(pk=plan.pk) | Q(published=True))
+
+    shown.covered_plans = covered_plans
+    return shown
+
+
 def plan_content(plan: Plan) -> dict:
     """What the public plan page shows, the parts chosen by the municipality only."""
     period = plan_period(plan)
+    plan = published_figures_of(plan)
     state = PlanState(plan, period)
     rows = state.priority_rows if plan.public_priorities or plan.public_actions else []
     content = {"plan": plan, "period": period, "priority_rows": rows}
@@ -467,7 +486,7 @@ def safety_field(request, municipality, code):
     def build():
         priorities = (
             Priority.objects.filter(
-                Q(plan__in=plan_ids) | Q(plan__parent__in=plan_ids),
+                plan__in=plan_ids,
                 safety_fields=field,
             )
             .select_related("plan")

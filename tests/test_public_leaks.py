@@ -15,7 +15,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import CharField, Value
+from django.db.models import CharField, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.test import Client, override_settings
 
@@ -32,14 +32,17 @@ pytestmark = pytest.mark.django_db
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 STADSKANAAL_IVP = "stadskanaal-ivp-2020-2024"
-NOORDOOSTPOLDER = "noordoostpolder-uvp-2020-2021"
+NOORDOOSTPOLDER_IVP = "noordoostpolder-ivp-2018-2021"
+NOORDOOSTPOLDER_PROGRAMME = "noordoostpolder-uvp-2020-2021"
+VELUWE_NOORD_PROGRAMME = "veluwe-noord-uvp-2021"
 
 
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
-    """The seeds with demo data; Stadskanaal's IVP published whole, Noordoostpolder's
-    without its actions and indicators, every other plan not; every other progress
-    update of Noordoostpolder marked public; users with full names."""
+    """The seeds with demo data; the IVPs of Stadskanaal and Noordoostpolder published
+    whole (not Noordoostpolder's programme), Veluwe-Noord's 2021 programme without its
+    indicators, every other plan not; every other progress update of that programme
+    marked public; users with full names."""
     with django_db_blocker.unblock(), transaction.atomic():
         with override_settings(
             PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -53,7 +56,10 @@ def seeded(django_db_setup, django_db_blocker):
             user.save()
         for slug, parts in (
             (STADSKANAAL_IVP, {}),
-            (NOORDOOSTPOLDER, {"public_indicators": False}),
+            # An IVP whose 2021 programme stays unpublished: its figures of 2021 hold
+            # the programme's (Plan.covered_plans), the public pages must not.
+            (NOORDOOSTPOLDER_IVP, {}),
+            (VELUWE_NOORD_PROGRAMME, {"public_indicators": False}),
         ):
             plan = Plan.objects.get(slug=slug)
             plan.set_published(True)
@@ -71,7 +77,7 @@ def seeded(django_db_setup, django_db_blocker):
             )
         )
         updates = ProgressUpdate.objects.filter(
-            action__priority__plan__slug=NOORDOOSTPOLDER
+            action__priority__plan__slug=VELUWE_NOORD_PROGRAMME
         ).order_by("pk")
         ProgressUpdate.objects.filter(
             pk__in=list(updates.values_list("pk", flat=True))[::2]
@@ -113,7 +119,8 @@ def shown_text(published):
     """What the published parts of the published plans may show."""
     texts = set()
     for plan in Plan.objects.filter(pk__in=[p.pk for p in published]):
-        ids = plan.covered_plans(plan.end_year)
+        # Its own and its programmes that are published themselves.
+        ids = Plan.objects.filter(Q(pk=plan.pk) | Q(parent=plan, published=True))
         priorities = Priority.objects.filter(plan__in=ids)
         if plan.public_priorities or plan.public_actions:
             for row in priorities.values_list("title", "objective"):
@@ -191,6 +198,8 @@ def test_nothing_unpublished_personal_or_internal_is_public(seeded):
     kinds = Counter(what for what, _ in hidden)
     assert kinds["progress text"] > 20 and kinds["priority"] > 10, kinds
     assert kinds["action"] > 20 and kinds["indicator"] and kinds["user's name"], kinds
+    programme = Action.objects.filter(priority__plan__slug=NOORDOOSTPOLDER_PROGRAMME)
+    assert ("action", programme.first().title) in hidden
     client = Client()
     problems, shown = [], 0
     urls = public_urls()
@@ -236,15 +245,17 @@ def test_stadskanaal_shows_its_published_ivp_with_7_priorities_and_19_agreements
 
 def test_an_unpublished_plan_is_a_404_there(seeded):
     client = Client()
-    for slug in ("veluwe-noord-uvp-2021", "kamerik", NOORDOOSTPOLDER):
+    for slug in ("veluwe-noord-ivp-2020-2023", "kamerik", NOORDOOSTPOLDER_IVP):
         assert client.get(f"/openbaar/stadskanaal/{slug}/").status_code == 404
-    assert client.get("/openbaar/epe/").status_code == 404
+    assert client.get("/openbaar/kampen/").status_code == 404
+    programme = f"/openbaar/noordoostpolder/{NOORDOOSTPOLDER_PROGRAMME}/"
+    assert client.get(programme).status_code == 404
 
 
 def test_public_progress_text_is_shown_and_its_author_never(seeded, django_db_blocker):
     client = Client()
     with django_db_blocker.unblock(), transaction.atomic():
-        plan = Plan.objects.get(slug=NOORDOOSTPOLDER)
+        plan = Plan.objects.get(slug=VELUWE_NOORD_PROGRAMME)
         plan.public_actions = True
         plan.save()
         update = ProgressUpdate.objects.filter(
@@ -254,7 +265,7 @@ def test_public_progress_text_is_shown_and_its_author_never(seeded, django_db_bl
         latest_public = action.progress_updates.filter(is_public=True).order_by(
             "-date", "-id"
         )[0]
-        page = client.get(f"/openbaar/noordoostpolder/{NOORDOOSTPOLDER}/")
+        page = client.get(f"/openbaar/epe/{VELUWE_NOORD_PROGRAMME}/")
         transaction.set_rollback(True)
     assert latest_public.text in page.content.decode()
 
