@@ -17,6 +17,7 @@ import hashlib
 import io
 import json
 from collections import defaultdict
+from functools import wraps
 
 from django.core.cache import cache
 from django.db.models import F, Func, Max, Q, Subquery, Sum
@@ -46,7 +47,10 @@ from policies.results import ResultsSummary
 
 from .charts import indicator_chart_svg, status_bar_svg
 
-MAX_AGE = 300  # seconds a browser or proxy may keep a page without asking again
+# Seconds a browser or proxy may keep a page without asking again. Short: our own
+# cache follows every change at once, but a copy out there shows a plan taken off the
+# site for up to this long.
+MAX_AGE = 60
 LANGUAGES = ("nl", "en")
 
 
@@ -222,10 +226,33 @@ def _page(request, template: str, context: dict):
     return build
 
 
+def public_page(view):
+    """GET and HEAD only; what is not (or no longer) published is the public site's
+    own 404, without the cookies of the product's error page, and never kept."""
+
+    @wraps(view)
+    @require_safe
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except Http404:
+            language = _language(request)
+            with translation.override(language):
+                context = {
+                    "language": language,
+                    "lang_query": "?lang=en" if language == "en" else "",
+                }
+                response = render(request, "public/404.html", context, status=404)
+            patch_cache_control(response, no_cache=True)
+            return response
+
+    return wrapper
+
+
 # --- the pages --------------------------------------------------------------------------
 
 
-@require_safe
+@public_page
 def index(request):
     plans = Plan.objects.published()
     version, at = index_version(plans)
@@ -246,7 +273,7 @@ def index(request):
     )
 
 
-@require_safe
+@public_page
 def municipality(request, municipality):
     organisation = municipality_or_404(municipality)
     plans = published_plans(organisation)
@@ -359,7 +386,7 @@ def plan_content(plan: Plan) -> dict:
     return content
 
 
-@require_safe
+@public_page
 def plan(request, municipality, plan):
     organisation = municipality_or_404(municipality)
     found = plan_or_404(organisation, plan)
@@ -442,7 +469,7 @@ COLUMNS = (
 )
 
 
-@require_safe
+@public_page
 def plan_data(request, municipality, plan, format):
     organisation = municipality_or_404(municipality)
     found = plan_or_404(organisation, plan)
@@ -474,7 +501,7 @@ def plan_data(request, municipality, plan, format):
     return response
 
 
-@require_safe
+@public_page
 def safety_field(request, municipality, code):
     organisation = municipality_or_404(municipality)
     field = SafetyField.objects.filter(code=code).first()
