@@ -7,11 +7,13 @@ reveals the name of another municipality's plan.
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from ivp import access
 from ivp.access import visible_choices
 from policies.filtersets import municipality_choices
-from policies.models import Organisation, Plan, Priority
+from policies.models import Organisation, Plan, Priority, SafetyField
 
 from .models import Action, Meeting, ProgressUpdate, Status
 
@@ -26,6 +28,12 @@ def _owner_choices(request):
     return Organisation.objects.filter(
         pk__in=Action.objects.visible_to(user).values("owners")
     )
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class SafetyFieldFilter(django_filters.ModelChoiceFilter):
+    """A VNG safety field chosen by its code, looked up by a method (the schema cannot
+    guess its type)."""
 
 
 class ActionFilterSet(django_filters.FilterSet):
@@ -80,6 +88,13 @@ class ActionFilterSet(django_filters.FilterSet):
         field_name="meetings", queryset=visible_choices(Meeting), label=_("meeting")
     )
     unplanned = django_filters.BooleanFilter(label=_("unplanned"))
+    # ?veld=jeugd: the actions of the priorities tagged with that VNG safety field,
+    # the same narrowing as the dashboard's (Priority.objects.in_safety_field).
+    veld = SafetyFieldFilter(
+        method="filter_safety_field",
+        queryset=SafetyField.objects.all(),
+        label=_("safety field (VNG)"),
+    )
     q = django_filters.CharFilter(method="filter_text", label=_("search"))
 
     class Meta:
@@ -95,6 +110,7 @@ class ActionFilterSet(django_filters.FilterSet):
             "deadline",
             "meeting",
             "unplanned",
+            "veld",
             "q",
         ]
 
@@ -126,6 +142,11 @@ class ActionFilterSet(django_filters.FilterSet):
             )
             ids |= frontier
         return queryset.filter(priority__in=ids)
+
+    def filter_safety_field(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(priority__in=Priority.objects.in_safety_field(value.pk))
 
     def filter_text(self, queryset, name, value):
         value = value.strip()

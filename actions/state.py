@@ -13,6 +13,7 @@ quarterly and annual PDFs and the API's `?as_of=` all ask this module and
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -31,13 +32,31 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ivp.periods import Period
-from policies.models import Plan, Priority
+from policies.models import Plan, Priority, SafetyField
 
 from .models import CLOSED_STATUSES, Action, Status
 from .models.actions import added_condition
 
 # The lists a period has, besides the counts per status.
 LISTS = ("late", "due_now", "due_next", "unplanned")
+# The safety field a priority's actions are counted under (PlanState.field_rows).
+_FIELD_COLUMNS = (
+    "priority__safety_fields",
+    "priority__safety_fields__name",
+    "priority__safety_fields__position",
+)
+# PlanState's cached figures that follow the safety field it is narrowed to.
+_NARROWED_FIGURES = frozenset(
+    {
+        "programme_rows",
+        "_per_priority_and_field",
+        "_per_priority",
+        "priority_rows",
+        "counts",
+        "list_totals",
+        "due_before_meeting",
+    }
+)
 
 
 def status_aggregates(prefix: str = "") -> dict:
@@ -87,6 +106,24 @@ class PriorityRow:
 
 
 @dataclass
+class FieldRow:
+    """A VNG safety field with the actions of the plan's priorities tagged with it,
+    per status, and those priorities (the numbers PlanState(safety_field=) gives)."""
+
+    field: SafetyField | None  # None: the priorities tagged with no field
+    counts: dict[str, int]
+    priority_ids: set[int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def status_counts(self) -> list[tuple[Status, int]]:
+        return [(status, self.counts[status.value]) for status in Status.in_order()]
+
+
+@dataclass
 class ProgrammeRow:
     """A yearly programme of an IVP with its actions per status."""
 
@@ -106,7 +143,9 @@ class PlanState:
     """The actions of `plan` in `period` as of the period's state day.
 
     With a `user`, only what that user may see; without one (the PDF generators, whose
-    callers check access to the plan) everything.
+    callers check access to the plan) everything. With a `safety_field` (a VNG field's
+    code), only the priorities tagged with it and their actions: every figure below
+    then covers that field alone (the dashboard's ?veld=).
     """
 
     def __init__(
@@ -117,8 +156,10 @@ class PlanState:
         user=None,
         today: dt.date | None = None,
         meeting_day: dt.date | None = None,
+        safety_field: str | None = None,
     ):
         self.plan = plan
+        self.safety_field = safety_field or None
         self.period = period
         # An IVP's state holds its programmes of the period's year (Plan.covered_plans).
         self.plan_ids = plan.covered_plans(period.year)
@@ -129,6 +170,37 @@ class PlanState:
         # The day of the next driehoek after the state day, if the caller knows one:
         # what is due before it is a key figure of the dashboard.
         self.meeting_day = meeting_day
+
+    def narrowed(self, code: str | None) -> PlanState:
+        """This state narrowed to one of the safety fields the plan's actions lie in
+        (`field_rows`), or with None to the whole plan; a code the plan does not use
+        (an unknown ?veld=) means the whole plan too. The copy keeps `field_rows`,
+        which do not depend on the narrowing."""
+        if code and code not in {r.field.code for r in self.field_rows if r.field}:
+            code = None
+        code = code or None
+        if code == self.safety_field:
+            return self
+        state = copy.copy(self)
+        state.__dict__ = {
+            name: value
+            for name, value in self.__dict__.items()
+            if name not in _NARROWED_FIGURES
+        }
+        state.safety_field = code
+        return state
+
+    @property
+    def safety_field_object(self) -> SafetyField | None:
+        """The field the state is narrowed to (None: the whole plan)."""
+        return next(
+            (
+                r.field
+                for r in self.field_rows
+                if r.field and r.field.code == self.safety_field
+            ),
+            None,
+        )
 
     @property
     def covers_programmes(self) -> bool:
@@ -147,7 +219,9 @@ class PlanState:
         if self.user is not None:
             programmes = programmes.visible_to(self.user)
             actions = actions.visible_to(self.user)
-        actions = actions.as_of(self.day).filter(priority__plan=OuterRef("pk"))
+        actions = (
+            self._narrow(actions).as_of(self.day).filter(priority__plan=OuterRef("pk"))
+        )
 
         def number(status):
             # A count per status as a subquery: the programmes and their numbers in
@@ -176,12 +250,24 @@ class PlanState:
 
     # --- the actions -----------------------------------------------------------------
 
-    def actions(self):
-        """The plan's actions on the state day, each with `status_on` and `late_on`."""
+    def _narrow(self, actions):
+        """Only the actions of the chosen safety field's priorities (all without one)."""
+        if self.safety_field is None:
+            return actions
+        return actions.filter(
+            priority__in=Priority.objects.in_safety_field(self.safety_field)
+        )
+
+    def _all_actions(self):
+        """The plan's actions on the state day, whatever the safety field."""
         queryset = Action.objects.filter(priority__plan__in=self.plan_ids)
         if self.user is not None:
             queryset = queryset.visible_to(self.user)
         return queryset.as_of(self.day)
+
+    def actions(self):
+        """The plan's actions on the state day, each with `status_on` and `late_on`."""
+        return self._narrow(self._all_actions())
 
     def conditions(self) -> dict[str, Q]:
         """What puts an action (from `actions()`) on each list of the period."""
@@ -208,8 +294,10 @@ class PlanState:
     # --- the figures -----------------------------------------------------------------
 
     @cached_property
-    def _per_priority(self) -> dict[int, dict[str, int]]:
-        """Per priority: its own actions per status and per list. One query."""
+    def _per_priority_and_field(self) -> list[dict]:
+        """Per priority and each VNG safety field it is tagged with (one row with field
+        None when it has none): its own actions per status and per list. One query, the
+        page's figures and the per-field table from the same count."""
         aggregates = {
             f"n_{status}": Count("pk", filter=Q(status_on=status))
             for status in Status.values
@@ -224,8 +312,22 @@ class PlanState:
             aggregates["n_due_before_meeting"] = Count(
                 "pk", filter=self.due_before_condition(self.meeting_day)
             )
-        rows = self.actions().order_by().values("priority_id").annotate(**aggregates)
-        return {row.pop("priority_id"): row for row in rows}
+        return list(
+            self.actions()
+            .order_by()
+            .values("priority_id", *_FIELD_COLUMNS)
+            .annotate(**aggregates)
+        )
+
+    @cached_property
+    def _per_priority(self) -> dict[int, dict[str, int]]:
+        """Per priority: its own actions per status and per list (a priority of two
+        fields has two rows with the same numbers: one of them)."""
+        per_priority = {}
+        for row in self._per_priority_and_field:
+            numbers = {k: v for k, v in row.items() if k.startswith("n_")}
+            per_priority.setdefault(row["priority_id"], numbers)
+        return per_priority
 
     @cached_property
     def priority_rows(self) -> list[PriorityRow]:
@@ -233,6 +335,8 @@ class PlanState:
         priorities = Priority.objects.filter(plan__in=self.plan_ids)
         if self.user is not None:
             priorities = priorities.visible_to(self.user)
+        if self.safety_field is not None:
+            priorities = priorities.in_safety_field(self.safety_field)
         order = ("sort_key", "position", "id")
         if self.covers_programmes:
             # The IVP's own priorities, then each programme's, each plan a tree.
@@ -320,3 +424,33 @@ class PlanState:
             for pk, numbers in self._per_priority.items()
             if pk in shown
         )
+
+    # --- per VNG safety field ----------------------------------------------------------
+
+    @cached_property
+    def field_rows(self) -> list[FieldRow]:
+        """Per safety field the plan's actions lie in (in the VNG order), its actions per
+        status on the state day, whatever field the state is narrowed to: the figures
+        PlanState(safety_field=code) gives for each, and a last row for the actions of
+        priorities without a field (absent when there are none). An action under a
+        priority of two fields counts in both, so the rows can add up to more than the
+        plan's total. No query of its own: the per-priority count brings the fields."""
+        if self.safety_field is not None:
+            return self.narrowed(None).field_rows
+        rows: dict[str | None, FieldRow] = {}
+        for row in sorted(
+            self._per_priority_and_field,
+            key=lambda r: (r[_FIELD_COLUMNS[2]] is None, r[_FIELD_COLUMNS[2]] or 0),
+        ):
+            code = row[_FIELD_COLUMNS[0]]
+            if code not in rows:
+                field = code and SafetyField(
+                    code=code,
+                    name=row[_FIELD_COLUMNS[1]],
+                    position=row[_FIELD_COLUMNS[2]],
+                )
+                rows[code] = FieldRow(field or None, zero_counts(), set())
+            rows[code].priority_ids.add(row["priority_id"])
+            for status in zero_counts():
+                rows[code].counts[status] += row[f"n_{status}"]
+        return list(rows.values())

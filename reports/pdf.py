@@ -354,6 +354,43 @@ def _sections(state: PlanState, rows: list[ActionRow]) -> list[dict]:
     ]
 
 
+def _field_chapters(state: PlanState) -> list[dict]:
+    """Per VNG safety field the plan uses (PlanState.field_rows): its priorities, each
+    with its own actions per status, and the field's numbers, which are their sums."""
+    tagged = set().union(*(row.priority_ids for row in state.field_rows if row.field))
+    chapters = []
+    for row in state.field_rows:
+        if row.field:
+            ids, name, anchor = row.priority_ids, row.field.name, row.field.code
+        else:
+            ids, name, anchor = None, _("No safety field"), "geen"
+        chapters.append(
+            {
+                "name": name,
+                "anchor": f"veld-{anchor}",
+                "counts": row.status_counts,
+                "total": row.total,
+                "priorities": [
+                    {
+                        "priority": item.priority,
+                        "counts": [
+                            (status, item.own[status.value])
+                            for status in Status.in_order()
+                        ],
+                        "total": sum(item.own.values()),
+                    }
+                    for item in state.priority_rows
+                    if (
+                        item.priority.pk in ids
+                        if ids is not None
+                        else item.priority.pk not in tagged
+                    )
+                ],
+            }
+        )
+    return chapters
+
+
 # --- the quarterly progress report ------------------------------------------------------
 
 
@@ -459,6 +496,7 @@ def annual_report_html(
                 "shows_today": state.shows_today,
                 **_status_overview(state),
                 "sections": sections,
+                "fields": _field_chapters(state),
                 "summary": summary.rows,
                 "totals": summary.totals,
                 "results_sentence": summary.sentence,

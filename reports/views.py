@@ -295,7 +295,9 @@ def plan_dashboard(request, pk):
         user=request.user,
         today=today,
         meeting_day=next_driehoek.date if next_driehoek else None,
-    )
+    ).narrowed(request.GET.get("veld"))
+    # ?veld=<code>: every figure below covers that VNG safety field's priorities.
+    field_query = f"&veld={state.safety_field}" if state.safety_field else ""
     upcoming = state.upcoming
     on = state.day
     open_statuses = [s for s in Status.values if s not in CLOSED_STATUSES]
@@ -310,6 +312,9 @@ def plan_dashboard(request, pk):
         },
         "unplanned": {"unplanned": "true"},
     }
+    if state.safety_field:
+        for link in links.values():
+            link["veld"] = state.safety_field
     lists = capped_lists(
         state.actions().with_list_relations(),
         state.conditions(),
@@ -342,8 +347,11 @@ def plan_dashboard(request, pk):
             "period": period,
             "period_label": str(period),
             "upcoming": upcoming,
-            "previous_query": period.previous().query(),
-            "next_query": upcoming.query(),
+            "previous_query": period.previous().query() + field_query,
+            "next_query": upcoming.query() + field_query,
+            "period_query": period.query(),
+            "field_rows": state.field_rows,
+            "safety_field": state.safety_field_object,
             "years": years,
             "on": on,
             "state": state,
