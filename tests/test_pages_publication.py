@@ -148,3 +148,13 @@ def test_public_page_in_english_by_its_address(client, epe_plan):
 
 def test_plan_is_unpublished_until_chosen(epe_plan):
     assert not Plan.objects.published().exists()
+
+
+def test_dashboard_offers_publishing_only_to_who_may_publish(client, epe_plan):
+    url = reverse("reports:plan", args=[epe_plan.pk])
+    link = reverse("reports:publication", args=[epe_plan.pk])
+    epe = epe_plan.municipalities.get()
+    client.force_login(member(epe, Membership.Role.COUNCIL, "raad"))
+    assert link not in client.get(url).content.decode()
+    client.force_login(member(epe))
+    assert link in client.get(url).content.decode()
