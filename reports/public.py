@@ -512,10 +512,8 @@ def safety_field(request, municipality, code):
 
     def build():
         priorities = (
-            Priority.objects.filter(
-                plan__in=plan_ids,
-                safety_fields=field,
-            )
+            Priority.objects.in_safety_field(field.code)
+            .filter(plan__in=plan_ids)
             .select_related("plan")
             .order_by("plan__start_year", "plan_id", "sort_key", "position", "id")
         )
