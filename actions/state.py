@@ -81,8 +81,23 @@ def zero_counts() -> dict[str, int]:
     return {status.value: 0 for status in Status.in_order()}
 
 
+class StatusCounted:
+    """Something with `counts` per status: its total and its numbers in reading order
+    (every status, zeros included, so that tables add up)."""
+
+    counts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def status_counts(self) -> list[tuple[Status, int]]:
+        return [(status, self.counts[status.value]) for status in Status.in_order()]
+
+
 @dataclass
-class PriorityRow:
+class PriorityRow(StatusCounted):
     """A priority with the state of its own actions and of those of its sub-priorities."""
 
     priority: Priority
@@ -95,18 +110,9 @@ class PriorityRow:
     # Its own actions per list, without the sub-priorities' (the annual summary's rows).
     own_lists: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LISTS, 0))
 
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-    @property
-    def status_counts(self) -> list[tuple[Status, int]]:
-        """Every status with its number, in reading order (zeros included: tables add up)."""
-        return [(status, self.counts[status.value]) for status in Status.in_order()]
-
 
 @dataclass
-class FieldRow:
+class FieldRow(StatusCounted):
     """A VNG safety field with the actions of the plan's priorities tagged with it,
     per status, and those priorities (the numbers PlanState(safety_field=) gives)."""
 
@@ -114,32 +120,16 @@ class FieldRow:
     counts: dict[str, int]
     priority_ids: set[int]
 
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-    @property
-    def status_counts(self) -> list[tuple[Status, int]]:
-        return [(status, self.counts[status.value]) for status in Status.in_order()]
-
 
 @dataclass
-class ProgrammeRow:
+class ProgrammeRow(StatusCounted):
     """A yearly programme of an IVP with its actions per status."""
 
     plan: Plan
     counts: dict[str, int]
 
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
 
-    @property
-    def status_counts(self) -> list[tuple[Status, int]]:
-        return [(status, self.counts[status.value]) for status in Status.in_order()]
-
-
-class PlanState:
+class PlanState(StatusCounted):
     """The actions of `plan` in `period` as of the period's state day.
 
     With a `user`, only what that user may see; without one (the PDF generators, whose
@@ -386,14 +376,6 @@ class PlanState:
         """The plan's actions per status (every status, in reading order)."""
         totals = self._plan_sum("counts")
         return {status: totals[status] for status in zero_counts()}
-
-    @property
-    def status_counts(self) -> list[tuple[Status, int]]:
-        return [(status, self.counts[status.value]) for status in Status.in_order()]
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
 
     @cached_property
     def list_totals(self) -> dict[str, int]:
