@@ -15,7 +15,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import CharField, Q, Value
+from django.db.models import CharField, Q, TextField, Value
 from django.db.models.functions import Cast, Concat
 from django.test import Client, override_settings
 
@@ -74,6 +74,7 @@ def seeded(django_db_setup, django_db_blocker):
                 Cast("pk", CharField()),
                 Value(": "),
                 "text",
+                output_field=TextField(),
             )
         )
         updates = ProgressUpdate.objects.filter(
