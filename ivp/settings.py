@@ -270,3 +270,14 @@ REMINDER_STALE_DAYS = env.int("REMINDER_STALE_DAYS", default=60)
 
 # Where the five source documents live (read by load_seeds' tests, never at run time).
 SHARED_DIR = Path(env.str("IVP_SHARED_DIR", default=str(BASE_DIR.parent / "shared")))
+
+# Scale-out parts: with REDIS_URL the task queue runs on Celery workers through Redis
+# (ivp/celery.py); without it tasks run in-process and nothing else has to be started.
+REDIS_URL = env.str("REDIS_URL", default="")
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = REDIS_URL or None
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
