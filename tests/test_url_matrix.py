@@ -982,6 +982,14 @@ def _foreign_value(world, role, model, name, label):
     return [value.pk] if field_.many_to_many else value.pk
 
 
+def _elsewhere(world, role, model, label, names):
+    """(field, value) for each of `names` that the role may not point elsewhere."""
+    for name in names:
+        value = _foreign_value(world, role, model, name, label)
+        if value is not None:
+            yield name, value
+
+
 def _changeable(world, role, model):
     return [
         (label, obj)
@@ -1045,20 +1053,19 @@ def value_cells(world, role, pattern, kind):
         for label, obj in _changeable(world, role, model):
             version = getattr(obj, "version", None)
             url = _url(pattern, kind, _values(kind, obj))
-            for name in _serializer_fields(pattern):
-                value = _foreign_value(world, role, model, name, label)
-                if value is not None:
-                    yield Cell(
-                        role,
-                        pattern,
-                        kind,
-                        "PATCH",
-                        url,
-                        {INVALID, FORBIDDEN},
-                        f"{label}, {name} elsewhere",
-                        data={name: value, "version": version},
-                        check=_names_field(name),
-                    )
+            fields = _serializer_fields(pattern)
+            for name, value in _elsewhere(world, role, model, label, fields):
+                yield Cell(
+                    role,
+                    pattern,
+                    kind,
+                    "PATCH",
+                    url,
+                    {INVALID, FORBIDDEN},
+                    f"{label}, {name} elsewhere",
+                    data={name: value, "version": version},
+                    check=_names_field(name),
+                )
     elif kind.surface == "api" and kind.subject == "model" and "POST" in kind.methods:
         # A copy of the role's own object, pointing elsewhere.
         for label, obj in _changeable(world, role, model)[:1]:
@@ -1071,20 +1078,19 @@ def value_cells(world, role, pattern, kind):
                     body["slug"] += "-kopie"  # unique
                 return {**body, name: value}
 
-            for name in _serializer_fields(pattern):
-                value = _foreign_value(world, role, model, name, label)
-                if value is not None:
-                    yield Cell(
-                        role,
-                        pattern,
-                        kind,
-                        "POST",
-                        _url(pattern, kind, dict(kind.values)),
-                        {INVALID, FORBIDDEN},
-                        f"copy of {label}, {name} elsewhere",
-                        data=partial(copy, name=name, value=value),
-                        check=_names_field(name),
-                    )
+            fields = _serializer_fields(pattern)
+            for name, value in _elsewhere(world, role, model, label, fields):
+                yield Cell(
+                    role,
+                    pattern,
+                    kind,
+                    "POST",
+                    _url(pattern, kind, dict(kind.values)),
+                    {INVALID, FORBIDDEN},
+                    f"copy of {label}, {name} elsewhere",
+                    data=partial(copy, name=name, value=value),
+                    check=_names_field(name),
+                )
     elif kind.form:
         for label, obj in _changeable(world, role, model):
             url = _url(pattern, kind, _values(kind, obj))
@@ -1104,21 +1110,20 @@ def value_cells(world, role, pattern, kind):
                 data=shown,
                 check=_saved,
             )
-            for name in _admin_form_fields(model):
-                value = _foreign_value(world, role, model, name, label)
-                if value is not None:
-                    yield Cell(
-                        role,
-                        pattern,
-                        kind,
-                        "POST",
-                        url,
-                        {OK},
-                        f"{label}, {name} elsewhere",
-                        data=partial(shown, **{name: value}),
-                        check=_shows_error,
-                        keeps_data=True,
-                    )
+            fields = _admin_form_fields(model)
+            for name, value in _elsewhere(world, role, model, label, fields):
+                yield Cell(
+                    role,
+                    pattern,
+                    kind,
+                    "POST",
+                    url,
+                    {OK},
+                    f"{label}, {name} elsewhere",
+                    data=partial(shown, **{name: value}),
+                    check=_shows_error,
+                    keeps_data=True,
+                )
 
 
 CELLS = {
