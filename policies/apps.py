@@ -1,5 +1,3 @@
-from importlib import import_module
-
 from django.apps import AppConfig
 from django.db import connections
 from django.db.models.signals import post_migrate
@@ -17,6 +15,7 @@ def restore_reference_data(
     from django.apps import apps as global_apps
 
     from . import reference
+    from .reference import safety
 
     names = set(connections[using].introspection.table_names())
     needed = {"policies_safetyfield", "policies_safetytheme", "policies_municipality"}
@@ -24,13 +23,9 @@ def restore_reference_data(
         return  # migrating backwards, or not yet migrated
     get = global_apps.get_model
     if not get("policies", "SafetyField").objects.using(using).exists():
-        import_module("policies.migrations.0002_safety_fields").add_safety_fields(
-            global_apps, None
-        )
+        safety.load_safety_fields(get("policies", "SafetyField"))
     if not get("policies", "SafetyTheme").objects.using(using).exists():
-        import_module("policies.migrations.0010_add_safety_themes").add_safety_themes(
-            global_apps, None
-        )
+        safety.load_safety_themes(get("policies", "SafetyTheme"))
     if not get("policies", "Municipality").objects.using(using).exists():
         reference.load(
             get("policies", "SafetyRegion"),

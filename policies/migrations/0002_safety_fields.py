@@ -6,21 +6,11 @@ migrate by policies.triggers, because SQLite drops triggers when it rebuilds a t
 
 from django.db import migrations
 
-SAFETY_FIELDS = [
-    ("woon_leefomgeving", "Veilige woon- en leefomgeving"),
-    ("bedrijvigheid", "Bedrijvigheid en veiligheid"),
-    ("jeugd", "Jeugd en veiligheid"),
-    ("fysiek", "Fysieke veiligheid"),
-    ("integriteit", "Integriteit en veiligheid"),
-]
+from policies.reference.safety import SAFETY_FIELDS, load_safety_fields
 
 
 def add_safety_fields(apps, schema_editor):
-    SafetyField = apps.get_model("policies", "SafetyField")
-    for position, (code, name) in enumerate(SAFETY_FIELDS, start=1):
-        SafetyField.objects.update_or_create(
-            code=code, defaults={"name": name, "position": position}
-        )
+    load_safety_fields(apps.get_model("policies", "SafetyField"))
 
 
 def remove_safety_fields(apps, schema_editor):

@@ -13,54 +13,11 @@ leefomgeving, not as a theme). Loaded with update_or_create on the code: idempot
 import django.db.models.deletion
 from django.db import migrations, models
 
-
-SAFETY_THEMES = {
-    "woon_leefomgeving": [
-        ("sociale_kwaliteit", "Sociale kwaliteit"),
-        ("fysieke_kwaliteit", "Fysieke kwaliteit"),
-        (
-            "objectieve_veiligheid",
-            "Objectieve veiligheid (veelvoorkomende criminaliteit)",
-        ),
-        ("subjectieve_veiligheid", "Subjectieve veiligheid"),
-    ],
-    "bedrijvigheid": [
-        ("veilig_winkelgebied", "Veilig winkelgebied"),
-        ("veilige_bedrijventerreinen", "Veilige bedrijventerreinen"),
-        ("veilig_uitgaan", "Veilig uitgaan"),
-        ("veilige_evenementen", "Veilige evenementen"),
-        ("veilig_toerisme", "Veilig toerisme"),
-    ],
-    "jeugd": [
-        ("jeugdoverlast", "Jeugdoverlast"),
-        ("jeugdcriminaliteit", "Jeugdcriminaliteit"),
-        ("alcohol_drugs", "Alcohol en drugs"),
-        ("veilig_in_en_om_school", "Veilig in en om de school"),
-    ],
-    "fysiek": [
-        ("verkeersveiligheid", "Verkeersveiligheid"),
-        ("brandveiligheid", "Brandveiligheid"),
-        ("externe_veiligheid", "Externe veiligheid"),
-        ("rampenbestrijding_crisisbeheersing", "Rampenbestrijding en crisisbeheersing"),
-    ],
-    "integriteit": [
-        ("polarisatie_radicalisering", "Polarisatie en radicalisering"),
-        ("georganiseerde_criminaliteit", "Georganiseerde criminaliteit (ondermijning)"),
-        ("terrorisme", "Terrorisme"),
-        ("informatieveiligheid", "Informatieveiligheid"),
-        ("integriteit_overheid", "Integriteit van de overheid"),
-    ],
-}
+from policies.reference.safety import SAFETY_THEMES, load_safety_themes
 
 
 def add_safety_themes(apps, schema_editor):
-    SafetyTheme = apps.get_model("policies", "SafetyTheme")
-    for field_code, themes in SAFETY_THEMES.items():
-        for position, (code, name) in enumerate(themes, start=1):
-            SafetyTheme.objects.update_or_create(
-                code=code,
-                defaults={"field_id": field_code, "name": name, "position": position},
-            )
+    load_safety_themes(apps.get_model("policies", "SafetyTheme"))
 
 
 def remove_safety_themes(apps, schema_editor):
