@@ -1,7 +1,9 @@
 """Admin plumbing that routes every admin page through the permission rule (ivp/access.py)."""
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
@@ -234,3 +236,26 @@ class ScopedInlineMixin:
         return super().has_delete_permission(request, obj) and self._parent_changeable(
             request, obj
         )
+
+
+# --- accounts: Django's user and group admin, made accessible ---------------------------
+
+
+class AccessibleUserAdmin(UserAdmin):
+    """Django's user admin without the two widgets that fail WCAG 2.1 AA: the
+    two-list filter (an aria-label on a span that has no role) becomes a plain labelled
+    multiple choice, and the split date-time fields of the last login and the day the
+    account was made (inputs without a label) are shown, not asked: the system sets
+    them."""
+
+    filter_horizontal = ()
+    readonly_fields = ("last_login", "date_joined")
+
+
+class AccessibleGroupAdmin(GroupAdmin):
+    filter_horizontal = ()
+
+
+for model, model_admin in ((User, AccessibleUserAdmin), (Group, AccessibleGroupAdmin)):
+    admin.site.unregister(model)
+    admin.site.register(model, model_admin)
