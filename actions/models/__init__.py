@@ -1,6 +1,7 @@
 """Who does what by when: actions, progress, meetings, and the reminders about them."""
 
 from .actions import Action, ActionQuerySet, Meeting, ProgressUpdate
+from .dataversion import PlanDataVersion
 from .reminders import ProgressRound, ReminderItem, ReminderMail, ReminderSettings
 from .status import CLOSED_STATUSES, Status
 
@@ -9,6 +10,7 @@ __all__ = [
     "Action",
     "ActionQuerySet",
     "Meeting",
+    "PlanDataVersion",
     "ProgressRound",
     "ProgressUpdate",
     "ReminderItem",
