@@ -5,8 +5,10 @@ Production sets DEBUG=false, SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL (Postgre
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -281,3 +283,59 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+
+
+def redis_database(url: str, offset: int) -> str:
+    """REDIS_URL with its database number moved up by offset (…/0 -> …/1)."""
+    parts = urlsplit(url)
+    number = int(parts.path.strip("/") or 0) + offset
+    return urlunsplit(parts._replace(path=f"/{number}"))
+
+
+def redis_scale_out(url: str) -> dict:
+    """The settings that let several app servers share one Redis (tests apply them too).
+
+    Whatever one server keeps, all must see, and nothing may live only in one process
+    or on one machine's disk.
+    """
+    return {
+        "CACHES": {
+            # Pages and charts kept under a plan's data version are shared by every
+            # server (Django's own Redis backend). Its own Redis database beside the
+            # queue's: cache.clear() empties a whole database and must not drop tasks.
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": redis_database(url, 1),
+                "KEY_PREFIX": "ivp",
+            },
+            # Sessions apart from the page cache: clearing the cache signs no one out.
+            "sessions": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": redis_database(url, 2),
+                "KEY_PREFIX": "ivp-session",
+            },
+        },
+        # A session made by one server is read by the next request on another, with no
+        # database write per login or per refresh of the idle timeout.
+        "SESSION_ENGINE": "django.contrib.sessions.backends.cache",
+        "SESSION_CACHE_ALIAS": "sessions",
+    }
+
+
+if REDIS_URL:
+    vars().update(redis_scale_out(REDIS_URL))
+# Without REDIS_URL: Django's per-process memory cache and sessions in the database, as
+# one process needs. Either way lock-outs hold on every server: django-axes keeps failed
+# attempts in the database (its default AxesDatabaseHandler). Uploads over 2.5 MB are
+# spooled to a temporary file for the one request that reads them, never kept.
+
+# The day's reminders (actions.tasks.send_reminders) at 06:30 Amsterdam time, before
+# the working day starts, run by `celery -A ivp beat` beside the workers. One beat per
+# installation; a second one would do no harm: a day's digest is sent once per user
+# (ReminderMail is unique per user and day).
+CELERY_BEAT_SCHEDULE = {
+    "send-reminders": {
+        "task": "actions.tasks.send_reminders",
+        "schedule": crontab(hour=6, minute=30),
+    },
+}

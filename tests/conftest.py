@@ -5,6 +5,15 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+# Redis, Celery worker and gunicorn fixtures for the scale-out tests (see its docstring).
+from tests.scaleout import (  # noqa: F401
+    _redis_server,
+    app_server,
+    celery_worker,
+    redis_url,
+    use_redis,
+)
+
 BROWSER_TESTS = Path(__file__).resolve().parent / "browser"
 
 

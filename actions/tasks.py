@@ -1,0 +1,25 @@
+"""Work that runs on a Celery worker (in-process without REDIS_URL, ivp/celery.py)."""
+
+import datetime as dt
+
+from celery import shared_task
+from django.utils import timezone
+
+from .reminders import reminders_send
+
+
+@shared_task(name="actions.tasks.send_reminders")
+def send_reminders(day: str | None = None) -> dict:
+    """The day's reminder digests, as `manage.py send_reminders` sends them.
+
+    Celery beat starts it every morning (CELERY_BEAT_SCHEDULE in ivp/settings.py); a
+    second run on the same day sends nothing twice (ReminderMail per user and day).
+    """
+    today = dt.date.fromisoformat(day) if day else timezone.localdate()
+    report = reminders_send(today=today)
+    return {
+        "day": today.isoformat(),
+        "mails": report.mails,
+        "items": report.items,
+        "already_sent": report.skipped_already_sent,
+    }
