@@ -34,6 +34,10 @@ def history_entries(action) -> list[dict]:
             "history_user", "priority", "agreement__priority"
         ).order_by("-history_date", "-history_id")[: HISTORY_LIMIT + 1]
     )
+    if not records:
+        # An action written by a bulk insert (the national dataset) has no history;
+        # the pairing of each record with the one before it below needs one record.
+        return []
     m2m_fields = {"owners": Organisation, "partners": Organisation, "meetings": Meeting}
     history_model = type(action).history.model
     # Typed NULLs: PostgreSQL must see one type per column of the UNION.

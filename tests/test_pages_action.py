@@ -123,3 +123,15 @@ def test_history_costs_the_same_queries_for_2_and_12_changes(
         response = client.get(url)
     assert len(response.context["history"]) >= 12
     assert len(few) == len(many)
+
+
+def test_action_written_without_history_shows_its_page(client, action_with_history):
+    """An action bulk-inserted (as the national dataset is) has no recorded changes;
+    its page said 500 instead of showing it."""
+    _, reader, action = action_with_history
+    action.history.all().delete()
+    client.force_login(reader)
+    response = client.get(reverse("reports:action", args=[action.pk]))
+    assert response.status_code == 200
+    assert action.title in response.content.decode()
+    assert response.context["history"] == []
