@@ -126,8 +126,18 @@ PAGES = {
     "reports:meeting": Kind("page", "object", PAGE_READ, Meeting, "pk"),
     "reports:organisation": Kind("page", "object", PAGE_READ, Organisation, "pk"),
     "reports:action": Kind("page", "object", PAGE_READ, Action, "pk"),
-    # "{year}": a year of the plan in the URL.
+    # "{year}": a year of the plan in the URL. A report is kept and made on the task
+    # queue (reports/queue.py): whoever sees the plan or meeting may ask for it (GET),
+    # try a failed one again (POST) and ask how its making stands ("-status").
     "pdf:quarterly": Kind(
+        "page",
+        "object",
+        {"GET": VIEW, "POST": VIEW},
+        Plan,
+        "plan_pk",
+        query={"year": "{year}", "quarter": "2"},
+    ),
+    "pdf:quarterly-status": Kind(
         "page",
         "object",
         {"GET": VIEW},
@@ -136,9 +146,20 @@ PAGES = {
         query={"year": "{year}", "quarter": "2"},
     ),
     "pdf:annual": Kind(
+        "page",
+        "object",
+        {"GET": VIEW, "POST": VIEW},
+        Plan,
+        "plan_pk",
+        values={"year": "{year}"},
+    ),
+    "pdf:annual-status": Kind(
         "page", "object", {"GET": VIEW}, Plan, "plan_pk", values={"year": "{year}"}
     ),
-    "pdf:agenda": Kind("page", "object", {"GET": VIEW}, Meeting, "meeting_pk"),
+    "pdf:agenda": Kind(
+        "page", "object", {"GET": VIEW, "POST": VIEW}, Meeting, "meeting_pk"
+    ),
+    "pdf:agenda-status": Kind("page", "object", {"GET": VIEW}, Meeting, "meeting_pk"),
     "actions:progress-round": Kind(
         "page", "object", {"GET": VIEW, "POST": CHANGE}, Meeting, "pk"
     ),
