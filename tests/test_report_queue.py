@@ -284,3 +284,23 @@ def test_an_agenda_is_kept_per_view_and_never_shows_another_users_plans(
 
     client.force_login(reader)
     assert text(client.get(url).content) == mine
+
+
+def test_a_write_while_waiting_sends_the_user_to_the_latest_data(
+    client, plan, reader, queued
+):
+    """The status asks about the report of the data as it is now: after a write the
+    one being made is of old data, and the page's link asks for the new one."""
+    client.force_login(reader)
+    assert client.get(annual_url(plan)).status_code == 202
+    action = Action.objects.get()
+    action.title = "Bibob-beleid vastgesteld"
+    action.save()
+    state = client.get(reverse("pdf:annual-status", args=[plan.pk, 2021])).json()
+    assert state == {
+        "status": "weg",
+        "message": "Het plan is veranderd terwijl het rapport werd gemaakt.",
+        "link": "Maak het rapport met de nieuwste gegevens",
+    }
+    assert client.get(annual_url(plan)).status_code == 202  # the new one is under way
+    assert KeptReport.objects.count() == 2
