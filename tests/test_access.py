@@ -320,3 +320,45 @@ def test_memberships_are_asked_once_per_user_object(world, django_assert_num_que
         assert backend.has_perm(reader, "actions.view_action")
         assert not backend.has_perm(reader, "actions.change_action")
         assert access.officer_organisation_ids(reader) == frozenset()
+
+
+def test_plan_viewers_answers_as_the_rule_for_every_user_plan_and_owned_action(world):
+    """access.PlanViewers asks the rule for many users at once (the day's reminders);
+    pair by pair it must say what visible_plans and changeable_by say, also for an
+    action owned by an organisation outside its plan, a partner and an inactive user."""
+    from ivp import access
+
+    stranger = MunicipalityFactory(name="Heerde")
+    outside = ActionFactory(priority=world.objects["hattem"]["priority"])
+    outside.owners.set([stranger, world.epe])
+    oov_heerde = UserFactory(username="oov.heerde")
+    Membership.objects.create(user=oov_heerde, organisation=stranger, role="officer")
+    gone = UserFactory(username="oov.weg", is_active=False)
+    Membership.objects.create(user=gone, organisation=world.epe, role="officer")
+    users = [*world.users.values(), oov_heerde, gone]
+    plans = list(Plan.objects.all())
+    viewers = access.PlanViewers(plan.pk for plan in plans)
+    for user in users:
+        seen = set(access.visible_plans(user).values_list("pk", flat=True))
+        for plan in plans:
+            expected = user.is_active and plan.pk in seen
+            assert viewers.sees(user, plan.pk) == expected, (user, plan)
+    pairs = 0
+    for action in Action.objects.prefetch_related("owners").select_related("priority"):
+        for user in users:
+            if not set(access.officer_organisation_ids(user)) & {
+                o.pk for o in action.owners.all()
+            }:
+                continue  # only officers of an owner are asked
+            pairs += 1
+            expected = user.has_perm("actions.change_action", action)
+            assert viewers.changes_owned(user, action.priority.plan_id) == expected, (
+                user,
+                action,
+            )
+    assert pairs == 5  # oov.epe and oov.weg: two actions each; oov.heerde: one
+    # Owning is not enough: Hattem's plan is seen by neither Heerde nor Epe.
+    hattem_plan = world.objects["hattem"]["plan"].pk
+    assert not viewers.changes_owned(oov_heerde, hattem_plan)
+    assert not viewers.changes_owned(world.users["oov.epe"], hattem_plan)
+    assert viewers.changes_owned(world.users["oov.epe"], world.shared.pk)

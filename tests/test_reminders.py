@@ -206,3 +206,62 @@ def test_collecting_costs_the_same_queries_for_5_and_50_due_actions():
     assert sum(len(items) for items in per_user.values()) == 50
     assert set(per_user) == set(officers)
     assert len(few) == len(many)
+
+
+def test_a_days_selection_costs_the_same_queries_for_2_or_8_municipalities():
+    """The day's reminders are chosen in SQL, with who may change what asked for all
+    officers at once: more actions, recipients, shared actions, escalations and stale
+    actions cost no more queries (bench/reminders.py: a national day)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from actions.reminders import collect
+
+    day = dt.date(2021, 9, 23)
+    shared = PlanFactory(start_year=2021, end_year=2021)
+
+    def add_municipalities(n):
+        for _ in range(n):
+            municipality = MunicipalityFactory()
+            shared.municipalities.add(municipality)
+            plan = PlanFactory(
+                start_year=2021, end_year=2021, municipalities=[municipality]
+            )
+            officer = UserFactory()
+            Membership.objects.create(
+                user=officer, organisation=municipality, role="officer"
+            )
+            coordinator = UserFactory()
+            Membership.objects.create(
+                user=coordinator, organisation=municipality, role="reader"
+            )
+            plan.coordinators.add(coordinator)
+            priority = PriorityFactory(plan=plan)
+            for deadline in (
+                day + dt.timedelta(days=1),  # due tomorrow
+                day - dt.timedelta(days=8),  # overdue, a week on
+                day - dt.timedelta(days=14),  # escalation: no update since
+            ):
+                ActionFactory(
+                    priority=priority, deadline=deadline, owners=[municipality]
+                )
+            part = ActionFactory(  # shared: both this and the first municipality
+                priority=PriorityFactory(plan=shared),
+                deadline=day + dt.timedelta(days=7),
+                owners=[municipality, shared.municipalities.order_by("pk")[0]],
+            )
+            part.progress_updates.create(
+                date=dt.date(2021, 1, 1), status="ongoing", text="Gestart"
+            )
+
+    def counted():
+        with CaptureQueriesContext(connection) as queries:
+            per_user = collect(day)
+        return len(queries), sum(len(items) for items in per_user.values())
+
+    add_municipalities(2)
+    few_queries, few_items = counted()
+    add_municipalities(6)
+    many_queries, many_items = counted()
+    assert many_items > 3 * few_items
+    assert many_queries == few_queries <= 12
