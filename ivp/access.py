@@ -184,6 +184,41 @@ def owned_actions(user):
     )
 
 
+class PlanViewers:
+    """Who sees which of these plans, for any number of users in one query.
+
+    The rule above asked for many users at once, where asking per user would cost a
+    query each (the day's reminders: hundreds of officers, thousands of actions).
+    tests/test_access.py holds it to visible_plans() and changeable_by() pair by pair.
+    """
+
+    def __init__(self, plan_ids):
+        Plan = _model("policies.Plan")
+        plan_ids = list(plan_ids)
+
+        def members(link):  # (plan id, user id) through one link table
+            return link.objects.filter(
+                plan_id__in=plan_ids, organisation__memberships__isnull=False
+            ).values_list("plan_id", "organisation__memberships__user_id")
+
+        self._users = {}  # plan id -> ids of users with a membership taking part
+        for plan_id, user_id in members(Plan.municipalities.through).union(
+            members(Plan.partners.through)
+        ):
+            self._users.setdefault(plan_id, set()).add(user_id)
+
+    def sees(self, user, plan_id) -> bool:
+        """visible_plans(user) holds the plan (an active user, as `can` asks)."""
+        return user.is_active and (
+            is_beheerder(user) or user.pk in self._users.get(plan_id, ())
+        )
+
+    def changes_owned(self, user, plan_id) -> bool:
+        """An officer of an owning organisation changes its action in this plan
+        (owned_actions: in a plan they see; a plan they manage they see too)."""
+        return self.sees(user, plan_id)
+
+
 def can(user, verb: str, obj) -> bool:
     """May `user` do `verb` (view, change, delete) on this saved object?"""
     if not user.is_active:
