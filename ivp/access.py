@@ -69,13 +69,24 @@ def memberships(user) -> tuple[tuple[int, str], ...]:
     if not user.is_authenticated:
         return ()
     if not hasattr(user, "_ivp_memberships"):
-        user._ivp_memberships = tuple(
-            _model("policies.Membership")
-            .objects.filter(user=user)
-            .order_by()  # the default ordering joins the organisation; not needed here
-            .values_list("organisation_id", "role")
-        )
+        remember_memberships(user, memberships_query(user))
     return user._ivp_memberships
+
+
+def memberships_query(user):
+    """The query memberships() runs: (organisation id, role) rows."""
+    return (
+        _model("policies.Membership")
+        .objects.filter(user=user)
+        .order_by()  # the default ordering joins the organisation; not needed here
+        .values_list("organisation_id", "role")
+    )
+
+
+def remember_memberships(user, pairs) -> None:
+    """Keep the user's memberships for the request, read by memberships_query() here
+    or as part of a larger query (ivp/pagecache.py reads them with the data version)."""
+    user._ivp_memberships = tuple(pairs)
 
 
 def organisation_ids(user) -> frozenset[int]:
@@ -368,3 +379,21 @@ def visible_choices(model):
         return model.objects.none() if user is None else model.objects.visible_to(user)
 
     return queryset
+
+
+def rights(user) -> tuple:
+    """Everything this rule reads of the user, and so all that makes two users see a
+    page differently: every rule above derives from these and the data alone.
+
+    Users with the same rights (two readers of one municipality) see the same content,
+    so a cache keyed by this shares their pages (ivp/pagecache.py); is_staff is here
+    for the menu's admin link. Memoised through memberships(), one query a request.
+    """
+    if not user.is_authenticated:
+        return ("anonymous",)
+    return (
+        user.is_active,
+        user.is_superuser,
+        user.is_staff,
+        tuple(sorted(memberships(user))),
+    )

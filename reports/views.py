@@ -39,10 +39,12 @@ from actions.models import CLOSED_STATUSES, Action, Meeting, Status
 from actions.models.actions import late_condition
 from actions.state import PlanState, counts_of, status_aggregates
 from ivp import access
+from ivp.pagecache import cached_page
 from ivp.periods import Period
 from policies.comparison import region_comparison
 from policies.models import Agreement, Indicator, Organisation, Plan, Priority
 
+from . import shown
 from .charts import indicator_chart_svg, status_bar_svg
 
 ACTIONS_PER_PAGE = 50
@@ -230,6 +232,7 @@ def indicator_items(user, plan: Plan, year: int) -> list[dict]:
 
 
 @dashboard_page
+@cached_page(shown.plan_page)
 def plan_dashboard(request, pk):
     """The plan in a period: its state as of the period's state day (PlanState), the
     lists of late and due actions, its meetings and its indicators."""
@@ -474,6 +477,7 @@ def actions_list(request):
 
 
 @dashboard_page
+@cached_page(shown.meeting_page)
 def meeting_detail(request, pk):
     meeting = get_object_or_404(
         Meeting.objects.visible_to(request.user).prefetch_related("municipalities"),
@@ -514,6 +518,7 @@ def meeting_detail(request, pk):
 
 
 @dashboard_page
+@cached_page(shown.organisation_page)
 def organisation_detail(request, pk):
     """Everything one municipality (or the police team) carries across the plans it shares."""
     organisation = get_object_or_404(

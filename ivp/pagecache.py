@@ -1,0 +1,140 @@
+"""Exact caching of signed-in pages (issue 19): a page is rendered once per state of
+what it shows and served from Django's cache (Redis with REDIS_URL) after that.
+
+The key holds everything the page depends on, so a hit is the page the view would
+render now, never a stale one and never another user's:
+- the page: the view, the host and the full path with its query string;
+- the language and today's date (pages show the state of today);
+- the data version of the plans the page shows (`policies.dataversion.data_version`,
+  kept by database triggers, so every write path changes it);
+- the user's rights (`access.rights`: superuser, staff, memberships with their roles),
+  not the user: users with the same rights share entries, one with other rights never
+  meets them. What only managers see (the buttons to add or change) follows from the
+  rights and the plan's data, both in the key.
+
+Two things on a page belong to the request, not to the data:
+- CSRF tokens (the logout and language forms on every page): kept as a placeholder and
+  filled in with the requester's own token on every hit. An entry is not kept when the
+  token still shows anywhere after that, so no user's secret can reach another.
+- flashed messages: a request with messages waiting is rendered by the view (which
+  shows them once) and not cached.
+
+Only 200 responses to GET and HEAD that set no cookie of their own are kept; a
+not-found or refused page is the view's answer every time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.messages import get_messages
+from django.core.cache import cache
+from django.db.models import CharField, IntegerField, Value
+from django.db.models.functions import Cast
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.utils import timezone, translation
+
+from . import access
+
+# Long enough to outlive a day's reading; the key changes with the date anyway.
+TIMEOUT = 24 * 3600
+PLACEHOLDER = b"ivp-csrf-token-placeholder"
+_TOKEN = re.compile(rb'(name="csrfmiddlewaretoken" value=")([^"]*)(")')
+
+
+def page_key(request, name: str, plan_ids) -> str:
+    """The cache key of this request's page `name`, showing the plans `plan_ids`."""
+    parts = [
+        name,
+        request.get_host(),
+        request.get_full_path(),
+        translation.get_language(),
+        timezone.localdate().isoformat(),
+        # Read before the view reads the data, never after: a write committed in
+        # between then gives a page newer than its key, not one older.
+        _data_version(request.user, plan_ids),
+        repr(access.rights(request.user)),
+    ]
+    digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    return "page:" + digest
+
+
+def _data_version(user, plan_ids) -> str:
+    """data_version(plan_ids), read in one query with the user's memberships when the
+    request has not read those yet: the view needs them anyway (ivp/access.py keeps
+    them for the request), so the key costs a page no query of its own."""
+    from policies.dataversion import fingerprint, version_rows
+
+    if hasattr(user, "_ivp_memberships") or not user.is_authenticated:
+        return fingerprint(version_rows(plan_ids))
+    text = CharField()
+    kind = Value(0, output_field=IntegerField())
+    versions = version_rows(plan_ids).annotate(kind=kind, value=Cast("version", text))
+    members = access.memberships_query(user).annotate(
+        kind=Value(1, output_field=IntegerField()), value=Cast("role", text)
+    )
+    rows = list(
+        versions.values_list("kind", "plan_id", "value").union(
+            members.values_list("kind", "organisation_id", "value"), all=True
+        )
+    )
+    access.remember_memberships(
+        user, [(org, role) for kind, org, role in rows if kind == 1]
+    )
+    return fingerprint((plan, int(v)) for kind, plan, v in rows if kind == 0)
+
+
+def _has_messages(request) -> bool:
+    # len() loads the waiting messages without marking them shown.
+    return bool(len(get_messages(request)))
+
+
+def _storable(request, response: HttpResponse) -> bytes | None:
+    """The page with its CSRF tokens as placeholders; None when it must not be kept."""
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return None
+    tokens = set(_TOKEN.findall(response.content))
+    content = _TOKEN.sub(rb"\1" + PLACEHOLDER + rb"\3", response.content)
+    secret = request.META.get("CSRF_COOKIE", "")
+    leaks = [value for _, value, _ in tokens] + [secret.encode()]
+    if any(value and value in content for value in leaks):
+        return None  # a token outside the forms' inputs: this page is not shareable
+    return content
+
+
+def cached_page(plans: Callable) -> Callable:
+    """Serve the view's page from the cache while nothing it shows has changed.
+
+    `plans(request, **kwargs)` names the plans the page shows: ids, or a one-column
+    queryset of ids (then part of the version's one query). The view still decides
+    who may see what; this only keeps what it answered. Put it inside login_required.
+    """
+
+    def decorator(view):
+        name = f"{view.__module__}.{view.__qualname__}"
+
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method not in ("GET", "HEAD") or _has_messages(request):
+                return view(request, *args, **kwargs)
+            key = page_key(request, name, plans(request, *args, **kwargs))
+            stored = cache.get(key)
+            if stored is not None:
+                content, content_type = stored
+                token = get_token(request).encode()
+                return HttpResponse(
+                    content.replace(PLACEHOLDER, token), content_type=content_type
+                )
+            response = view(request, *args, **kwargs)
+            content = _storable(request, response)
+            if content is not None:
+                cache.set(key, (content, response["Content-Type"]), TIMEOUT)
+            return response
+
+        return wrapper
+
+    return decorator
