@@ -180,13 +180,33 @@ def added_condition(start: dt.date, end: dt.date, *, prefix: str = "") -> Q:
     )
 
 
+class _Lookup(Func):
+    """CASE <expression> WHEN <key> THEN <value> ... END, for a table of constants.
+
+    Django's Case(When(...)) writes the expression again in every WHEN; for the mask of
+    an action's parts, a subquery of subqueries, that made the dashboard's queries 60 kB
+    of SQL that took longer to build than to run. Here it is written once.
+    """
+
+    def __init__(self, expression, table: dict, output_field):
+        super().__init__(expression, output_field=output_field)
+        self.table = table
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        params = list(params)
+        whens = []
+        for key, value in self.table.items():
+            whens.append("WHEN %s THEN %s")
+            params += [key, value]
+        return f"CASE {sql} {' '.join(whens)} END", params
+
+
 def _status_bit(field: str):
     """The bit of the status in `field` (status.STATUS_BIT)."""
-    return Case(
-        *(
-            When(**{field: status}, then=Value(bit))
-            for status, bit in STATUS_BIT.items()
-        ),
+    return _Lookup(
+        F(field),
+        {str(status): bit for status, bit in STATUS_BIT.items()},
         output_field=IntegerField(),
     )
 
@@ -296,28 +316,6 @@ def _combined_percentage_on(day: dt.date):
         .values("combined")
     )
     return Subquery(parts, output_field=IntegerField())
-
-
-class _Lookup(Func):
-    """CASE <expression> WHEN <key> THEN <value> ... END, for a table of constants.
-
-    Django's Case(When(...)) writes the expression again in every WHEN; for the mask of
-    an action's parts, a subquery of subqueries, that made the dashboard's queries 60 kB
-    of SQL that took longer to build than to run. Here it is written once.
-    """
-
-    def __init__(self, expression, table: dict, output_field):
-        super().__init__(expression, output_field=output_field)
-        self.table = table
-
-    def as_sql(self, compiler, connection, **extra_context):
-        sql, params = compiler.compile(self.source_expressions[0])
-        params = list(params)
-        whens = []
-        for key, value in self.table.items():
-            whens.append("WHEN %s THEN %s")
-            params += [key, value]
-        return f"CASE {sql} {' '.join(whens)} END", params
 
 
 def _combined_status_sql(mask):
