@@ -3,8 +3,8 @@
 Two real gunicorn instances on different ports (tests/scaleout.py), each with REDIS_URL
 and the test database, as a load balancer would put them side by side: a login on one
 is a login on the other (sessions in Redis), a write through one is read through the
-other at once, the page one server kept in the cache is the copy the other serves, and
-neither writes anything to its working directory.
+other at once, the page one server kept in the cache is the copy the other serves,
+failed logins count on both, and neither writes anything to its working directory.
 """
 
 import re
@@ -49,22 +49,19 @@ class Browser:
         self.cookies.update(response.cookies.get_dict())
         return response
 
-    def log_in(self, server, username):
+    def log_in(self, server, username, password=PASSWORD):
+        """The login form's answer: 302 signed in, 200 refused, 429 locked out."""
         self.request("GET", server.url + "/admin/login/")
-        response = self.request(
+        return self.request(
             "POST",
             server.url + "/admin/login/",
             data={
                 "username": username,
-                "password": PASSWORD,
+                "password": password,
                 "csrfmiddlewaretoken": self.cookies["csrftoken"],
                 "next": "/",
             },
         )
-        assert response.status_code == 302, re.findall(
-            r"error[^>]*>[^<]*<[^<]*", response.text
-        )
-        assert "sessionid" in self.cookies
 
 
 @pytest.fixture
@@ -111,7 +108,9 @@ def test_two_servers_share_sessions_cache_and_data(
     app_server, use_redis, published_plan
 ):
     plan, action = published_plan
-    first, second = app_server(), app_server()
+    # Two failed logins lock an account out (django-axes), to test it across servers.
+    first = app_server(AXES_FAILURE_LIMIT="2")
+    second = app_server(AXES_FAILURE_LIMIT="2")
     assert first.port != second.port
 
     # The public page through the second server, kept in Redis.
@@ -127,7 +126,8 @@ def test_two_servers_share_sessions_cache_and_data(
 
     # A login through the first server is a login on the second.
     browser = Browser()
-    browser.log_in(first, "oov.epe")
+    assert browser.log_in(first, "oov.epe").status_code == 302
+    assert "sessionid" in browser.cookies
     anonymous = requests.get(
         f"{second.url}/plannen/{plan.pk}/", allow_redirects=False, timeout=30
     )
@@ -172,6 +172,13 @@ def test_two_servers_share_sessions_cache_and_data(
     assert logout.status_code in (200, 302)
     ended = browser.request("GET", f"{first.url}/plannen/{plan.pk}/")
     assert ended.status_code == 302
+
+    # Failed logins count on every server (axes keeps them in PostgreSQL): one on the
+    # first, and the second one, on the second server, reaches the limit of two and
+    # locks the account out; then the right password is refused on the first too.
+    assert Browser().log_in(first, "oov.epe", password="fout").status_code == 200
+    assert Browser().log_in(second, "oov.epe", password="fout").status_code == 429
+    assert Browser().log_in(first, "oov.epe").status_code == 429
 
     # Nothing on local disk: the servers' working directories are still empty.
     for server in (first, second):
