@@ -11,12 +11,23 @@ then run
 For every database and target it prints, per page kind (start page, plan dashboard, actions
 list, meeting page, municipality page, action page, API list):
 - the median and p95 server time of `--runs` requests through Django's full stack (middleware,
-  permission rule, templates) in this process, and the number of SQL queries;
-- for the plan dashboard, the floor: the database time of its aggregate query alone and of
-  all its queries together (EXPLAIN ANALYZE, planning + execution), and the page's ratio to it;
+  permission rule, templates) in this process, without any cache, and the number of SQL
+  queries;
+- the ratios in one table: each page against its SQL floor (EXPLAIN ANALYZE of all its
+  reads, planning + execution) and against the do-nothing page of bench/urls.py (the same
+  middleware and a signed-in user, nothing else), uncached and with the page cache
+  (ivp/pagecache.py, in this process's cache: the first request fills it); the API list's
+  p95 against its median;
 - the PDF reports (quarterly, annual, agenda): median of `--pdf-runs` generations;
-- throughput: gunicorn with 2 workers on 127.0.0.1 under wrk for `--load-seconds` (at most
-  60), cycling through the page kinds as the target user: requests/s, p50/p95/p99, errors.
+- throughput: gunicorn (2 workers, ivp/gunicorn.conf.py) on 127.0.0.1 under wrk for
+  `--load-seconds` (at most 60), cycling through the page kinds as the target user, once
+  without a cache and once with each worker's own cache: requests/s, p50/p95/p99, errors;
+  and the do-nothing page alone under the same load, the framework's ceiling.
+
+The measuring process and gunicorn run with bench/settings.py: the product's settings with
+bench/urls.py as URLconf, so the do-nothing page exists only in the benchmark. After warming
+up, the measuring process does what a gunicorn worker does once it has loaded the app
+(ivp.wsgi.freeze_loaded_objects).
 
 Targets: "Veluwe-Noord" is the seed programme (the demo reader lezer.veluwe-noord) and is
 measured on both databases, so the same page with the same content is compared on a small
@@ -36,6 +47,7 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,7 +57,13 @@ BENCH_ENV = {
     "ALLOWED_HOSTS": "127.0.0.1,testserver,localhost",
     "SECURE_SSL_REDIRECT": "false",
     "LOG_LEVEL": "WARNING",
+    # The product's settings with bench/urls.py, which adds the do-nothing page.
+    "DJANGO_SETTINGS_MODULE": "bench.settings",
 }
+# "Uncached": no cache at all, so every page is built (bench/settings.py for gunicorn).
+UNCACHED = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+# The do-nothing page of bench/urls.py: what the framework costs a signed-in request.
+EMPTY_PAGE = "/bench/empty/"
 
 
 # --- measuring inside one database (a child process per database) ------------------------
@@ -54,7 +72,7 @@ BENCH_ENV = {
 def setup_django():
     sys.path.insert(0, str(ROOT))
     os.environ.update({k: v for k, v in BENCH_ENV.items() if k not in os.environ})
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ivp.settings")
+    os.environ["DJANGO_SETTINGS_MODULE"] = BENCH_ENV["DJANGO_SETTINGS_MODULE"]
     import django
 
     django.setup()
@@ -105,6 +123,7 @@ def targets():
         )
         town = plan.municipalities.order_by("name").first()
         pages = {
+            "do-nothing page": EMPTY_PAGE,
             "start page": reverse("reports:home"),
             "plan dashboard": reverse("reports:plan", args=[plan.pk])
             + f"?periode=kwartaal&jaar={year}&kwartaal={quarter}",
@@ -143,6 +162,16 @@ def explain_ms(sql: str, repeats: int = 5) -> float:
     return statistics.median(times)
 
 
+def timed(client, url: str, runs: int) -> list[float]:
+    """Milliseconds of `runs` requests of `url`."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
 def p95(values):
     ordered = sorted(values)
     return ordered[max(0, round(0.95 * len(ordered)) - 1)]
@@ -152,7 +181,7 @@ def measure(runs: int, pdf_runs: int) -> dict:
     setup_django()
     from django.contrib.sessions.backends.db import SessionStore
     from django.db import connection
-    from django.test import Client
+    from django.test import Client, override_settings
     from django.test.utils import CaptureQueriesContext
 
     from actions.models import Action, ProgressUpdate
@@ -169,39 +198,44 @@ def measure(runs: int, pdf_runs: int) -> dict:
         },
         "targets": {},
     }
+    from ivp.wsgi import freeze_loaded_objects
+
     for name, target in targets().items():
         client = Client()
         client.force_login(target["user"])
         rows = {}
-        for kind, url in target["pages"].items():
+        for url in target["pages"].values():
             for _ in range(3):  # warm caches and connections
                 response = client.get(url)
                 assert response.status_code == 200, (url, response.status_code)
-            # Each request empties the query log (request_started), so start from empty.
-            connection.queries_log.clear()
-            with CaptureQueriesContext(connection) as capture:
-                client.get(url)
-            queries = list(capture.captured_queries)  # the next request empties the log
-            times = []
-            for _ in range(runs):
-                started = time.perf_counter()
-                client.get(url)
-                times.append((time.perf_counter() - started) * 1000)
+        # What a gunicorn worker does once it has loaded the app (ivp/gunicorn.conf.py).
+        freeze_loaded_objects()
+        for kind, url in target["pages"].items():
+            with override_settings(CACHES=UNCACHED):
+                # Each request empties the query log (request_started): start empty.
+                connection.queries_log.clear()
+                with CaptureQueriesContext(connection) as capture:
+                    client.get(url)
+                queries = list(capture.captured_queries)  # the next request empties it
+                times = timed(client, url, runs)
             row = {
                 "median": statistics.median(times),
                 "p95": p95(times),
                 "queries": len(queries),
                 "url": url,
             }
-            if kind == "plan dashboard" and connection.vendor == "postgresql":
+            # With the cache the settings name (the page cache, ivp/pagecache.py):
+            # the first request fills it, the rest are hits.
+            client.get(url)
+            row["cached"] = statistics.median(timed(client, url, runs))
+            if connection.vendor == "postgresql":
+                # The SQL floor: what PostgreSQL spends on all the page's reads.
                 selects = [
                     q["sql"]
                     for q in queries
                     if q["sql"].lstrip("(").startswith(("SELECT", "WITH"))
                 ]
-                aggregate = next(sql for sql in selects if '"n_overdue"' in sql)
-                row["floor aggregate"] = explain_ms(aggregate)
-                row["floor all queries"] = sum(explain_ms(sql) for sql in selects)
+                row["floor"] = sum(explain_ms(sql) for sql in selects)
             rows[kind] = row
         for kind, url in target["pdfs"].items():
             times = []
@@ -239,15 +273,28 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def load(database_url: str, target: dict, seconds: int, connections: int) -> dict:
-    """gunicorn (2 workers) on 127.0.0.1, wrk cycling through the target's pages."""
+def load(
+    database_url: str,
+    paths: list[str],
+    cookie: str,
+    seconds: int,
+    connections: int,
+    *,
+    cached: bool,
+) -> dict:
+    """gunicorn (2 workers, the product's config) on 127.0.0.1, wrk cycling through
+    `paths` as the user of `cookie`; without any cache unless `cached`."""
     if not shutil.which("wrk"):
         return {"error": "wrk is not installed (apt-get install wrk)"}
     port = free_port()
     env = {**os.environ, **BENCH_ENV, "DATABASE_URL": database_url}
+    if not cached:
+        env["IVP_BENCH_UNCACHED"] = "1"
     server = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "--config",
+            str(ROOT / "ivp" / "gunicorn.conf.py"),
             "--workers",
             "2",
             "--bind",
@@ -261,20 +308,17 @@ def load(database_url: str, target: dict, seconds: int, connections: int) -> dic
         start_new_session=True,
     )
     try:
-        for _ in range(100):
+        # Until a worker answers (not only the master listens): a worker loads the app
+        # after the port opens, which on a busy machine takes seconds.
+        for _ in range(600):
             try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}{EMPTY_PAGE}", timeout=5
+                ).close()
                 break
             except OSError:
                 time.sleep(0.1)
-        paths = [
-            url for kind, url in target["urls"].items() if not kind.startswith("PDF")
-        ]
-        env = {
-            **os.environ,
-            "IVP_PATHS": " ".join(paths),
-            "IVP_COOKIE": target["cookie"],
-        }
+        env = {**os.environ, "IVP_PATHS": " ".join(paths), "IVP_COOKIE": cookie}
         # Warm both workers, then measure.
         subprocess.run(
             [
@@ -371,17 +415,39 @@ def report(results: dict, loads: dict) -> None:
                 print(f"  {kind:<20} {b / a:5.2f}x")
             print(f"  worst: {worst[1]} {worst[0]:.2f}x")
     print(
-        "\nPlan dashboard against its SQL floor (EXPLAIN ANALYZE, planning + execution):"
+        "\nEach page against its SQL floor (EXPLAIN ANALYZE of all its reads, planning +"
+        "\nexecution) and against the do-nothing page behind the same middleware (median)"
     )
     for db, name in columns:
-        row = results[db]["targets"][name]["rows"]["plan dashboard"]
-        if "floor aggregate" in row:
-            print(
-                f"  {db + ' · ' + name:<26} page {row['median']:6.1f} ms; aggregate query "
-                f"{row['floor aggregate']:5.2f} ms; all {row['queries']} queries "
-                f"{row['floor all queries']:5.2f} ms; page / all queries "
-                f"{row['median'] / row['floor all queries']:4.1f}x"
+        rows = results[db]["targets"][name]["rows"]
+        empty = rows["do-nothing page"]["median"]
+        print(f"  {db} · {name}: do-nothing page {empty:.1f} ms")
+        print(
+            f"    {'':<20}{'uncached':>9}{'SQL floor':>11}{'x floor':>9}{'x empty':>9}"
+            f"{'cached':>9}{'x empty':>9}"
+        )
+        for kind, row in rows.items():
+            if kind == "do-nothing page" or kind.startswith("PDF"):
+                continue
+            floor = (
+                f"{row['floor']:8.2f} ms{row['median'] / row['floor']:8.1f}x"
+                if row.get("floor")
+                else f"{'–':>11}{'–':>9}"
             )
+            cached = (
+                f"{row['cached']:6.1f} ms{row['cached'] / empty:8.1f}x"
+                if row.get("cached")
+                else f"{'n/a':>9}{'':>9}"
+            )
+            print(
+                f"    {kind:<20}{row['median']:6.1f} ms{floor}"
+                f"{row['median'] / empty:8.1f}x{cached}"
+            )
+        api = rows["API list"]
+        print(
+            f"    API list p95 / median: {api['p95']:.1f} / {api['median']:.1f} ms = "
+            f"{api['p95'] / api['median']:.2f}x"
+        )
     if loads:
         print(
             "\nThroughput: gunicorn 2 workers, wrk 2 threads on 127.0.0.1, pages in turn"
@@ -392,7 +458,7 @@ def report(results: dict, loads: dict) -> None:
                 continue
             errors = sum(res[k] for k in res if k.startswith("errors"))
             print(
-                f"  {db + ' · ' + name:<26} {res['requests'] / res['seconds']:6.1f} req/s "
+                f"  {db + ' · ' + name:<36} {res['requests'] / res['seconds']:7.1f} req/s "
                 f"({res['requests']} in {res['seconds']:.0f} s, {res['connections']} connections); "
                 f"p50 {res['p50']:.1f} ms, p95 {res['p95']:.1f} ms, p99 {res['p99']:.1f} ms; "
                 f"errors {errors}"
@@ -460,10 +526,33 @@ def main():
                     file=sys.stderr,
                     flush=True,
                 )
-                target["urls"] = {k: r["url"] for k, r in target["rows"].items()}
-                res = load(url, target, args.load_seconds, args.connections)
-                res["connections"] = args.connections
-                loads[db, name] = res
+                paths = [
+                    row["url"]
+                    for kind, row in target["rows"].items()
+                    if kind != "do-nothing page" and not kind.startswith("PDF")
+                ]
+                for cached in (False, True):
+                    res = load(
+                        url,
+                        paths,
+                        target["cookie"],
+                        args.load_seconds,
+                        args.connections,
+                        cached=cached,
+                    )
+                    res["connections"] = args.connections
+                    loads[db, f"{name}, {'cached' if cached else 'uncached'}"] = res
+            # The framework's floor under the same load: the do-nothing page alone.
+            res = load(
+                url,
+                [EMPTY_PAGE],
+                target["cookie"],
+                min(args.load_seconds, 15),
+                args.connections,
+                cached=False,
+            )
+            res["connections"] = args.connections
+            loads[db, "do-nothing page"] = res
     report(results, loads)
 
 
