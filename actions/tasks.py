@@ -5,6 +5,7 @@ import datetime as dt
 from celery import shared_task
 from django.utils import timezone
 
+from . import importjobs
 from .reminders import reminders_send
 
 
@@ -23,3 +24,10 @@ def send_reminders(day: str | None = None) -> dict:
         "items": report.items,
         "already_sent": report.skipped_already_sent,
     }
+
+
+@shared_task(name="actions.tasks.run_import")
+def run_import(job_id: int, user_id: int | None = None) -> None:
+    """Read (and, once confirmed, save) the uploaded file of import job `job_id`
+    (actions/importjobs.py); `user_id` is who the history names, passed, not kept."""
+    importjobs.run(job_id, user_id)

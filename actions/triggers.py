@@ -129,6 +129,7 @@ NOT_SHOWN = {
     "actions_remindermail": "mails sent, on no page",
     "actions_reminderitem": "mails sent, on no page",
     "actions_progressround": "the progress round page, not cached",
+    "actions_importjob": "an upload waiting for its import, whose writes bump the plan",
 }
 # People's names, not their logins: last_login is written on every sign-in.
 USER_COLUMNS = ["first_name", "last_name", "username", "email"]

@@ -283,6 +283,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# An uploaded spreadsheet larger than this is imported by a worker while the page says
+# so (actions/importjobs.py); smaller ones, and all of them without REDIS_URL, in the
+# request. A programme of 1,000 actions is about 150 kB.
+IMPORT_QUEUE_BYTES = env.int("IMPORT_QUEUE_BYTES", default=200 * 1024)
 
 
 def redis_database(url: str, offset: int) -> str:

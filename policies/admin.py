@@ -6,10 +6,13 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
 from simple_history.admin import SimpleHistoryAdmin
 
+from actions import importjobs
 from actions.exports import actions_dataset, agreements_dataset, dataset_response
 from actions.imports import (
     MAX_IMPORT_BYTES,
@@ -17,9 +20,10 @@ from actions.imports import (
     check_size,
     programme_import,
 )
-from actions.models import Action
+from actions.models import Action, ImportJob
 from ivp.admin import HistoryAccessMixin, ScopedAdminMixin, ScopedInlineMixin
 
+from . import importjob_admin
 from .models import (
     Agreement,
     Indicator,
@@ -35,7 +39,7 @@ from .models import (
     SafetyTheme,
     Target,
 )
-from .workbook_admin import workbook_import_view
+from .workbook_admin import workbook_import_status_view, workbook_import_view
 
 
 class MembershipInline(admin.TabularInline):
@@ -201,9 +205,19 @@ class PlanAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
                 name="policies_plan_workbook_import",
             ),
             path(
+                "werkboek-importeren/stand/",
+                self.admin_site.admin_view(self.workbook_import_status_view),
+                name="policies_plan_workbook_import_status",
+            ),
+            path(
                 "<path:object_id>/import/",
                 self.admin_site.admin_view(self.import_view),
                 name="policies_plan_import",
+            ),
+            path(
+                "<path:object_id>/import/stand/",
+                self.admin_site.admin_view(self.import_status_view),
+                name="policies_plan_import_status",
             ),
             path(
                 "<path:object_id>/export/",
@@ -217,6 +231,11 @@ class PlanAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         """A whole plan from its workbook (policies/workbook_admin.py): the beheerder's."""
         return workbook_import_view(self, request)
 
+    @method_decorator(require_GET)
+    def workbook_import_status_view(self, request):
+        """How a workbook import on the task queue stands (importjob_admin.py)."""
+        return workbook_import_status_view(request)
+
     def export_view(self, request, object_id):
         plan = get_object_or_404(self.get_queryset(request), pk=object_id)
         file_format = "csv" if request.GET.get("format") == "csv" else "xlsx"
@@ -226,11 +245,24 @@ class PlanAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
             file_format=file_format,
         )
 
-    def import_view(self, request, object_id):
-        """Read a programme from a spreadsheet: preview first, save on confirmation."""
+    def _plan_to_import_into(self, request, object_id):
         plan = get_object_or_404(self.get_queryset(request), pk=object_id)
         if not self.has_change_permission(request, plan):
             raise PermissionDenied
+        return plan
+
+    @method_decorator(require_GET)
+    def import_status_view(self, request, object_id):
+        """How an import on the task queue stands, for its waiting page's script."""
+        plan = self._plan_to_import_into(request, object_id)
+        return importjob_admin.status(
+            request, importjob_admin.find(request, ImportJob.Kind.PROGRAMME, plan)
+        )
+
+    def import_view(self, request, object_id):
+        """Read a programme from a spreadsheet: preview first, save on confirmation.
+        A large file is read by a worker (actions/importjobs.py) while the page waits."""
+        plan = self._plan_to_import_into(request, object_id)
         session_key = f"ivp-import-{plan.pk}"
         context = {
             **self.admin_site.each_context(request),
@@ -239,6 +271,16 @@ class PlanAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
             "title": _("Import actions"),
             "max_mb": MAX_IMPORT_BYTES // 1024 // 1024,
         }
+        if "taak" in request.GET:
+            return importjob_admin.page(
+                request,
+                importjob_admin.find(request, ImportJob.Kind.PROGRAMME, plan),
+                context,
+                template="admin/policies/plan/import.html",
+                status_url=reverse("admin:policies_plan_import_status", args=[plan.pk]),
+                show=importjob_admin.programme_outcome,
+                saved=importjob_admin.programme_saved,
+            )
         if request.method == "POST":
             step = request.POST.get("step")
             try:
@@ -246,6 +288,15 @@ class PlanAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
                     upload = request.FILES["file"]
                     # Before reading: an oversized upload never enters memory.
                     check_size(upload.size)
+                    if importjobs.queued(upload.size):
+                        job = importjobs.start(
+                            ImportJob.Kind.PROGRAMME,
+                            plan=plan,
+                            data=upload.read(),
+                            filename=upload.name,
+                            user=request.user,
+                        )
+                        return redirect(f"{request.path}?taak={job.pk}")
                     data, filename = upload.read(), upload.name
                 elif step == "confirm" and session_key in request.session:
                     stored = request.session[session_key]

@@ -229,9 +229,13 @@ ADMIN_VIEWS = {
     "password_change": ("object", {"GET": CHANGE, "POST": CHANGE}),  # a user's
     # PlanAdmin's own: the programme import and the export of its actions.
     "import": ("object", {"GET": CHANGE, "POST": CHANGE}),
+    # How a large import on the task queue stands (?taak=, actions/importjobs.py): the
+    # import's own rule; a job of another plan, or none, answers "weg".
+    "import_status": ("object", {"GET": CHANGE}),
     "export": ("object", {"GET": VIEW, "POST": READ}),
     # A whole plan from its workbook, organisations and all: the beheerder's.
     "workbook_import": ("model", {"GET": ONLY_BEHEERDER, "POST": ONLY_BEHEERDER}),
+    "workbook_import_status": ("model", {"GET": ONLY_BEHEERDER}),
 }
 
 # DRF router actions and what they need.

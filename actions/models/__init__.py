@@ -2,6 +2,7 @@
 
 from .actions import Action, ActionQuerySet, Meeting, ProgressUpdate
 from .dataversion import PlanDataVersion
+from .importjobs import ImportJob
 from .reminders import ProgressRound, ReminderItem, ReminderMail, ReminderSettings
 from .status import CLOSED_STATUSES, Status
 
@@ -9,6 +10,7 @@ __all__ = [
     "CLOSED_STATUSES",
     "Action",
     "ActionQuerySet",
+    "ImportJob",
     "Meeting",
     "PlanDataVersion",
     "ProgressRound",
