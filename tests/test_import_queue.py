@@ -8,6 +8,7 @@ the task runs when the test hands over the request's on_commit callbacks, so eac
 is seen in between; tests/test_import_queue_worker.py runs a real worker.
 """
 
+import datetime as dt
 import io
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from actions import importjobs
 from actions.models import Action, ImportJob
@@ -270,4 +272,30 @@ def test_a_worker_that_fails_says_so_in_dutch_and_saves_nothing(
     assert shown.status_code == 200
     assert "er is niets opgeslagen" in shown.content.decode()
     assert ImportJob.objects.get().status == ImportJob.State.FAILED
+    assert not Action.objects.for_plan(new_plan).exists()
+
+
+def test_a_job_whose_worker_was_lost_says_so_and_can_be_read_in_again(
+    new_plan,
+    beheerder,
+    queue,
+    django_capture_on_commit_callbacks,
+):
+    client, capture = beheerder, django_capture_on_commit_callbacks
+    response, _callbacks = upload(
+        client, import_url(new_plan), EXAMPLE.name, EXAMPLE.read_bytes(), capture
+    )
+    # The task never ran: a worker restarted after taking it.
+    ImportJob.objects.update(
+        started_at=timezone.now() - importjobs.STALE_AFTER - dt.timedelta(minutes=1)
+    )
+    shown = client.get(response.url)
+    assert shown.status_code == 200
+    page = shown.content.decode()
+    assert "De import is onderbroken en er is niets opgeslagen." in page
+    assert f'href="{import_url(new_plan)}"' in page  # the upload form again
+    status = reverse("admin:policies_plan_import_status", args=[new_plan.pk])
+    query = response.url.partition("?")[2]
+    assert client.get(f"{status}?{query}").json()["status"] == "mislukt"
+    confirm(client, response.url, capture)
     assert not Action.objects.for_plan(new_plan).exists()
