@@ -51,3 +51,15 @@ def _ci_runs_on_postgresql():
             f"CI=true but the tests run on {connection.vendor}; "
             "set DATABASE_URL to a PostgreSQL database."
         )
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache. Pages are kept under data versions that
+    never come back (ivp/pagecache.py), but a module's shared world (the URL matrix,
+    the PDF reports) keeps its versions from test to test, and a test that changes
+    what a page shows other than through the data (a setting, a patched function)
+    must not be served the page an earlier test left."""
+    from django.core.cache import cache
+
+    cache.clear()

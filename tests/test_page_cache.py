@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 from actions.imports import programme_import
 from actions.models import Action, Status
 from ivp.pagecache import PLACEHOLDER
-from policies.models import Membership, Plan
+from policies.models import Membership, Plan, Priority
 from policies.workbook import export_plan, import_plan
 
 from .factories import (
@@ -364,3 +364,34 @@ def test_a_hit_costs_the_same_few_queries_for_20_and_500_actions(world, page):
     dashboard_actions(world.plan, 480)
     large = _hit_queries(reader, url)
     assert small == large <= HIT_QUERIES
+
+
+# --- the public site (reports/public.py keeps its pages under the same data version) --
+
+
+def test_a_bare_update_shows_on_the_cached_public_pages_of_a_plan_and_its_ivp(client):
+    town = MunicipalityFactory(name="Epe")
+    ivp = PlanFactory(
+        slug="ivp-epe", municipalities=[town], start_year=2021, end_year=2021
+    )
+    programme = PlanFactory(
+        slug="programma-epe",
+        kind=Plan.Kind.PROGRAMME,
+        parent=ivp,
+        municipalities=[town],
+        start_year=2021,
+        end_year=2021,
+    )
+    for plan in (ivp, programme):
+        plan.set_published(True)
+        plan.save()
+    priority = PriorityFactory(plan=programme, code="1", title="Woninginbraak")
+    pages = ["/openbaar/epe/ivp-epe/", "/openbaar/epe/programma-epe/"]
+    for url in pages:
+        client.get(url)
+        again = client.get(url)
+        assert "Woninginbraak" in again.content.decode() and not again.templates
+    Priority.objects.filter(pk=priority.pk).update(title="Fietsendiefstal")
+    for url in pages:
+        content = client.get(url).content.decode()
+        assert "Fietsendiefstal" in content and "Woninginbraak" not in content, url
