@@ -19,9 +19,10 @@ from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
 
-from policies.models import Plan, Priority
+from policies.models import AgendaPriority, Plan, Priority
 
 from .models import CLOSED_STATUSES, Action
 
@@ -56,11 +57,16 @@ PRIORITY_FIELDS = (
     "regional_alignment",
     "national_alignment",
 )
-PLAN_FIELDS = (
-    "description",
-    "local_priorities",
-    "regional_priorities",
-    "national_priorities",
+PLAN_FIELDS = ("description",)
+AGENDA_FIELDS = (
+    "level",
+    "agenda",
+    "issuer_id",
+    "title",
+    "kind",
+    "start_year",
+    "end_year",
+    "position",
 )
 
 
@@ -204,7 +210,20 @@ class NextProgramme:
             plan.municipalities.set(self.source.municipalities.all())
             plan.partners.set(self.source.partners.all())
             plan.coordinators.set(self.source.coordinators.all())
+            # The agendas the programme answers to are those of the one before.
+            agenda: dict[int, AgendaPriority] = {}
+            for old in self.source.agenda_priorities.all():
+                new = AgendaPriority(
+                    plan=plan, **{name: getattr(old, name) for name in AGENDA_FIELDS}
+                )
+                _by(new, by)
+                new.full_clean()
+                new.save()
+                agenda[old.pk] = new
             copies: dict[int, Priority] = {}
+            prefetch_related_objects(
+                self.priorities, "safety_themes", "agenda_priorities"
+            )
             for old in self.priorities:
                 new = Priority(
                     plan=plan,
@@ -215,6 +234,14 @@ class NextProgramme:
                 new.full_clean()
                 new.save()
                 new.safety_fields.set(old.safety_fields.all())
+                new.safety_themes.set(old.safety_themes.all())
+                new.agenda_priorities.set(
+                    [
+                        agenda[a.pk]
+                        for a in old.agenda_priorities.all()
+                        if a.pk in agenda
+                    ]
+                )
                 copies[old.pk] = new
             for old in self.actions:
                 new = Action(

@@ -2,7 +2,7 @@ import base64
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -25,6 +25,7 @@ from ivp.admin import HistoryAccessMixin, ScopedAdminMixin, ScopedInlineMixin
 
 from . import importjob_admin
 from .models import (
+    AgendaPriority,
     Agreement,
     Indicator,
     Measurement,
@@ -154,6 +155,13 @@ class PriorityInline(ScopedInlineMixin, admin.TabularInline):
     show_change_link = True
 
 
+class AgendaPriorityInline(ScopedInlineMixin, admin.TabularInline):
+    model = AgendaPriority
+    fields = ["level", "agenda", "title", "kind", "start_year", "end_year", "position"]
+    extra = 0
+    show_change_link = True
+
+
 class IndicatorInline(ScopedInlineMixin, admin.TabularInline):
     model = Indicator
     fields = ["name", "unit", "source", "direction", "baseline_value", "baseline_year"]
@@ -172,7 +180,7 @@ class PlanAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     search_fields = ["title", "slug", "municipalities__name"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["parent", "municipalities", "partners"]
-    inlines = [PriorityInline, IndicatorInline]
+    inlines = [AgendaPriorityInline, PriorityInline, IndicatorInline]
     fieldsets = [
         (None, {"fields": ["title", "slug", "kind", "parent", "status"]}),
         (
@@ -181,17 +189,6 @@ class PlanAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         ),
         (_("Who takes part"), {"fields": ["municipalities", "partners"]}),
         (_("Content"), {"fields": ["description"]}),
-        (
-            _("Alignment with other agendas"),
-            {
-                "fields": [
-                    "local_priorities",
-                    "regional_priorities",
-                    "national_priorities",
-                ],
-                "classes": ["collapse"],
-            },
-        ),
     ]
 
     def get_queryset(self, request):
@@ -396,6 +393,7 @@ class PriorityAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
             _("Alignment"),
             {
                 "fields": [
+                    "agenda_priorities",
                     "regional_alignment",
                     "national_alignment",
                     "safety_fields",
@@ -403,6 +401,51 @@ class PriorityAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
                 ]
             },
         ),
+    ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        plan_id = obj.plan_id if obj is not None else None
+
+        class AgendaOfItsPlanForm(form_class):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                agenda = self.fields.get("agenda_priorities")
+                if agenda is not None and plan_id is not None:
+                    # The agendas its own plan cites, not another plan's lists.
+                    agenda.queryset = agenda.queryset.filter(plan=plan_id)
+
+            def clean(self):
+                data = super().clean()
+                plan = data.get("plan")
+                if plan is not None:
+                    try:
+                        Priority.check_agenda_priorities(
+                            plan.pk, data.get("agenda_priorities") or ()
+                        )
+                    except ValidationError as error:
+                        self.add_error(None, error)
+                return data
+
+        return AgendaOfItsPlanForm
+
+
+@admin.register(AgendaPriority)
+class AgendaPriorityAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+    list_display = ["title", "level", "agenda", "kind", "plan"]
+    list_filter = ["level", "kind", ("plan", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["plan"]
+    search_fields = ["title", "agenda", "plan__title"]
+    autocomplete_fields = ["plan", "issuer"]
+    fields = [
+        "plan",
+        "level",
+        "agenda",
+        "issuer",
+        "title",
+        "kind",
+        ("start_year", "end_year"),
+        "position",
     ]
 
 

@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from ivp.access import visible_choices
 
 from .models import (
+    AgendaPriority,
     Agreement,
     Indicator,
     Measurement,
@@ -72,6 +73,19 @@ class PriorityFilterSet(django_filters.FilterSet):
     class Meta:
         model = Priority
         fields = ["plan", "kind", "parent"]
+
+
+class AgendaPriorityFilterSet(django_filters.FilterSet):
+    plan = django_filters.ModelChoiceFilter(queryset=_visible_plans, label=_("plan"))
+    priority = django_filters.ModelChoiceFilter(
+        field_name="priorities",
+        queryset=visible_choices(Priority),
+        label=_("priority"),
+    )
+
+    class Meta:
+        model = AgendaPriority
+        fields = ["plan", "level", "kind", "priority"]
 
 
 class AgreementFilterSet(django_filters.FilterSet):

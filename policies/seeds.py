@@ -21,6 +21,7 @@ from actions.models.actions import meeting_named_by_deadline
 from ivp.periods import Precision, parse_period
 
 from .models import (
+    AgendaPriority,
     Agreement,
     Indicator,
     Measurement,
@@ -150,7 +151,6 @@ class _SeedLoader:
 
     # Plans ---------------------------------------------------------------------------
     def _plan(self, data: dict, plans: dict[str, Plan]) -> Plan:
-        alignment = data.get("alignment") or {}
         parent_key = data.get("parent")
         plan, _ = Plan.objects.update_or_create(
             slug=data["key"],
@@ -164,9 +164,6 @@ class _SeedLoader:
                 "adopted_on": _date(data.get("adopted_on")),
                 "adopted_by": data.get("adopted_by") or "",
                 "description": data.get("description", ""),
-                "local_priorities": "\n".join(alignment.get("local", [])),
-                "regional_priorities": "\n".join(alignment.get("regional", [])),
-                "national_priorities": "\n".join(alignment.get("national", [])),
             },
         )
         plan.full_clean()
@@ -179,15 +176,51 @@ class _SeedLoader:
             meeting = self._meeting(plan, meeting_data)
             meetings[meeting_data["date"]] = meeting
 
+        agenda = self._agendas(plan, data.get("agendas", []))
         priorities_by_title = {}
         for position, priority_data in enumerate(data.get("priorities", [])):
             self._priority(
-                plan, None, position, priority_data, meetings, priorities_by_title
+                plan,
+                None,
+                position,
+                priority_data,
+                meetings,
+                priorities_by_title,
+                agenda,
             )
 
         for indicator_data in data.get("indicators", []):
             self._indicator(plan, indicator_data, priorities_by_title)
         return plan
+
+    def _agendas(self, plan: Plan, agendas: list[dict]) -> dict[str, AgendaPriority]:
+        """The agenda priorities the plan cites, by their key in the file; those the
+        file no longer lists are removed."""
+        by_key, kept, position = {}, [], 0
+        for agenda in agendas:
+            issuer = agenda.get("issuer")
+            for item in agenda["priorities"]:
+                if item["key"] in by_key:
+                    raise ValueError(f"agenda key {item['key']!r} is used twice")
+                row, _ = AgendaPriority.objects.update_or_create(
+                    plan=plan,
+                    level=agenda["level"],
+                    agenda=agenda.get("agenda", ""),
+                    title=item["title"],
+                    defaults={
+                        "issuer": self._org(issuer) if issuer else None,
+                        "kind": item.get("kind", AgendaPriority.Kind.PRIORITY),
+                        "start_year": agenda.get("start_year"),
+                        "end_year": agenda.get("end_year"),
+                        "position": position,
+                    },
+                )
+                row.full_clean()
+                by_key[item["key"]] = row
+                kept.append(row.pk)
+                position += 1
+        AgendaPriority.objects.filter(plan=plan).exclude(pk__in=kept).delete()
+        return by_key
 
     def _meeting(self, plan: Plan, data: dict) -> Meeting:
         date = _date(data["date"])
@@ -206,7 +239,9 @@ class _SeedLoader:
         self.counts.meetings += 1
         return meeting
 
-    def _priority(self, plan, parent, position, data, meetings, by_title) -> Priority:
+    def _priority(
+        self, plan, parent, position, data, meetings, by_title, agenda
+    ) -> Priority:
         code = data.get("code", "")
         lookup = (
             {"plan": plan, "code": code}
@@ -231,6 +266,10 @@ class _SeedLoader:
         fields, themes = self._safety_tags(data)
         priority.safety_fields.set(fields)
         priority.safety_themes.set(themes)
+        unknown = [key for key in data.get("agenda", []) if key not in agenda]
+        if unknown:
+            raise ValueError(f"agenda keys {unknown!r} are not in the plan's agendas")
+        priority.agenda_priorities.set([agenda[key] for key in data.get("agenda", [])])
         by_title[data["title"]] = priority
         self.counts.priorities += 1
         for result in data.get("results", []):
@@ -243,7 +282,7 @@ class _SeedLoader:
         for index, action in enumerate(data.get("actions", [])):
             self._action(priority, index, action, agreements, meetings)
         for index, child in enumerate(data.get("children", [])):
-            self._priority(plan, priority, index, child, meetings, by_title)
+            self._priority(plan, priority, index, child, meetings, by_title, agenda)
         return priority
 
     def _safety_tags(self, data: dict) -> tuple[list[SafetyField], list[SafetyTheme]]:

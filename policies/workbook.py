@@ -38,6 +38,7 @@ from actions.imports import ImportError_, read_sheets
 from actions.models import Action, Meeting, ProgressUpdate, Status
 
 from .models import (
+    AgendaPriority,
     Agreement,
     Indicator,
     Measurement,
@@ -62,6 +63,8 @@ EXCLUDED = {
     Plan: {"coordinators", "published", "published_at"},
     # Derived from the code on every save.
     Priority: {"sort_key", "plan"},
+    # The agendas the plan being imported cites.
+    AgendaPriority: {"plan"},
     Agreement: set(),
     Result: set(),
     # The meeting belongs to the plan being imported.
@@ -464,9 +467,6 @@ SHEETS = [
             ("Vastgesteld op", "adopted_on"),
             ("Vastgesteld door", "adopted_by"),
             ("Beschrijving", "description"),
-            ("Lokale prioriteiten", "local_priorities"),
-            ("Regionale prioriteiten", "regional_priorities"),
-            ("Landelijke prioriteiten", "national_priorities"),
         ],
     ),
     Sheet(
@@ -480,6 +480,21 @@ SHEETS = [
             ("Politiedistrict", "police_district"),
             ("Omschrijving", "description"),
         ],
+    ),
+    Sheet(
+        "Agendaprioriteiten",
+        AgendaPriority,
+        [
+            ("Niveau", "level"),
+            ("Agenda", "agenda"),
+            ("Vastgesteld door", "issuer"),
+            ("Titel", "title"),
+            ("Soort", "kind"),
+            ("Vanaf jaar", "start_year"),
+            ("Tot en met jaar", "end_year"),
+            ("Positie", "position"),
+        ],
+        numbered=True,
     ),
     Sheet(
         "Prioriteiten",
@@ -497,6 +512,7 @@ SHEETS = [
             ("Landelijke agenda", "national_alignment"),
             ("VNG-velden", "safety_fields"),
             ("VNG-thema's", "safety_themes"),
+            ("Agendaprioriteiten", "agenda_priorities"),
         ],
     ),
     Sheet(
@@ -678,7 +694,7 @@ def _plan_objects(plan: Plan, user=None) -> dict[type, list]:
 
     priorities = list(
         Priority.objects.filter(plan=plan).prefetch_related(
-            "safety_fields", "safety_themes"
+            "safety_fields", "safety_themes", "agenda_priorities"
         )
     )
     agreements = list(
@@ -703,6 +719,7 @@ def _plan_objects(plan: Plan, user=None) -> dict[type, list]:
     indicators = list(Indicator.objects.filter(plan=plan).order_by("name"))
     return {
         Plan: [plan],
+        AgendaPriority: list(AgendaPriority.objects.filter(plan=plan)),
         Priority: priorities,
         Meeting: meetings,
         Agreement: agreements,
@@ -765,7 +782,7 @@ def export_plan(plan: Plan, *, user=None) -> bytes:
         refs.add(SafetyTheme, theme.code, theme)
     for indicator in objects[Indicator]:
         refs.add(Indicator, indicator.name, indicator)
-    for model in (Meeting, Agreement, Action):
+    for model in (AgendaPriority, Meeting, Agreement, Action):
         for number, obj in enumerate(objects[model], start=1):
             refs.add(model, number, obj)
     sources = {a.carried_over_from for a in objects[Action] if a.carried_over_from_id}
@@ -910,6 +927,7 @@ class _Reader:
         self.organisations(by_title["Organisaties"])
         if not self.plan_row(by_title["Plan"]):
             return
+        self.objects(by_title["Agendaprioriteiten"])
         self.priorities(by_title["Prioriteiten"])
         for title in ("Bijeenkomsten", "Afspraken", "Resultaten", "Acties"):
             self.objects(by_title[title])
@@ -985,7 +1003,9 @@ class _Reader:
             pending = left
 
     def objects(self, sheet: Sheet):
-        extra = {"plan": self.plan} if sheet.model is Indicator else {}
+        extra = (
+            {"plan": self.plan} if sheet.model in (Indicator, AgendaPriority) else {}
+        )
         for number, row in self.rows(sheet):
             plain, many = self.split(sheet, row)
             obj = sheet.model(**plain, **extra)

@@ -35,7 +35,7 @@ from ivp.formats import date as dutch_date
 from ivp.formats import number as dutch_number
 from ivp.periods import Period
 from policies.comparison import region_comparison
-from policies.models import Indicator, Plan
+from policies.models import AgendaPriority, Indicator, Plan
 
 from .charts import indicator_chart_svg, status_bar_svg
 from .fetcher import CHART_DATA_PREFIX, STATIC_BASE, StaticOnlyFetcher
@@ -497,6 +497,8 @@ def annual_report_html(
                 **_status_overview(state),
                 "sections": sections,
                 "fields": _field_chapters(state),
+                # Its own agendas: a programme's are copies of its IVP's.
+                "agenda": AgendaPriority.objects.filter(plan=plan).served(),
                 "summary": summary.rows,
                 "totals": summary.totals,
                 "results_sentence": summary.sentence,

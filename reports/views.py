@@ -43,6 +43,7 @@ from ivp.pagecache import cached_page
 from ivp.periods import Period
 from policies.comparison import region_comparison
 from policies.models import Agreement, Indicator, Organisation, Plan, Priority
+from policies.models.agenda import Alignments, alignment_annotations
 
 from . import shown
 from .charts import indicator_chart_svg, status_bar_svg
@@ -205,11 +206,17 @@ def indicator_items(user, plan: Plan, year: int) -> list[dict]:
     was known in `year`, as the PDF of that year judges them, each beside the average
     of its safety region (policies/comparison.py). Three queries, two more when an
     indicator can be compared."""
+    return indicator_entries(
+        Indicator.objects.visible_to(user).filter(plan__in=plan.covered_plans(year)),
+        year,
+    )
+
+
+def indicator_entries(indicators, year: int) -> list[dict]:
+    """indicator_items() of a queryset of indicators (the public plan page gives its
+    published ones): three queries, two more when an indicator can be compared."""
     indicators = list(
-        Indicator.objects.visible_to(user)
-        .filter(plan__in=plan.covered_plans(year))
-        .prefetch_related("measurements", "targets")
-        .order_by("name")
+        indicators.prefetch_related("measurements", "targets").order_by("name")
     )
     regions = region_comparison(indicators)
     return [
@@ -263,6 +270,8 @@ def plan_dashboard(request, pk):
             parent_visible=Exists(
                 Plan.objects.visible_to(request.user).filter(pk=OuterRef("parent_id"))
             ),
+            # What each priority serves and its themes (issue 18), in this query too.
+            **alignment_annotations(),
         )
         .select_related("parent"),
         pk=pk,
@@ -330,8 +339,16 @@ def plan_dashboard(request, pk):
     )
     # The whole structure, priorities without actions included (issue 17).
     rows = state.priority_rows
+    # Per priority the agenda priorities it serves, per safety field the themes of
+    # its priorities (issue 18), read with the plan.
+    alignments = Alignments.from_json(plan.theme_links, plan.agenda_links)
     for row in rows:
         row.bar = mark_safe(status_bar_svg(row.counts, title=str(row.priority)))
+        row.agenda = alignments.of(row.priority.pk).agenda
+    field_rows = state.field_rows
+    for row in field_rows:
+        code = row.field.code if row.field else None
+        row.themes = alignments.themes(code, row.priority_ids)
 
     indicators = indicator_items(request.user, plan, period.year)
     programmes = state.programme_rows
@@ -353,7 +370,7 @@ def plan_dashboard(request, pk):
             "previous_query": period.previous().query() + field_query,
             "next_query": upcoming.query() + field_query,
             "period_query": period.query(),
-            "field_rows": state.field_rows,
+            "field_rows": field_rows,
             "safety_field": state.safety_field_object,
             "years": years,
             "on": on,

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from actions.models import Action, ReminderMail, ReminderSettings, Status
-from policies.models import Membership
+from policies.models import AgendaPriority, Membership
 
 from .factories import (
     ActionFactory,
@@ -41,6 +41,9 @@ def one_of_everything():
     police = PartnerFactory(name="Politie basisteam Veluwe-Noord")
     plan = PlanFactory(municipalities=[epe])
     priority = PriorityFactory(plan=plan)
+    priority.agenda_priorities.add(
+        AgendaPriority.objects.create(plan=plan, level="national", title="Ondermijning")
+    )
     AgreementFactory(priority=priority)
     action = ActionFactory(priority=priority, owners=[epe, police])
     ProgressUpdateFactory(action=action)

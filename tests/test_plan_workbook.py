@@ -14,6 +14,7 @@ from actions.models import Action, Meeting, ProgressUpdate
 from policies import workbook
 from policies.demo import demo_results_load
 from policies.models import (
+    AgendaPriority,
     Agreement,
     Indicator,
     Measurement,
@@ -61,6 +62,8 @@ def _natural(obj) -> object:
         return (str(obj.date), obj.body, obj.title)
     if isinstance(obj, Indicator):
         return obj.name
+    if isinstance(obj, AgendaPriority):
+        return (obj.level, obj.agenda, obj.title)
     return str(obj.pk)
 
 
@@ -95,6 +98,7 @@ def plan_tree(plan: Plan) -> dict:
     """Every object of the plan with its fields, each kind as a sorted list."""
     kinds = {
         "plan": [plan],
+        "agenda": AgendaPriority.objects.filter(plan=plan),
         "priorities": Priority.objects.filter(plan=plan),
         "agreements": Agreement.objects.filter(priority__plan=plan),
         "results": list(Result.objects.filter(priority__plan=plan))

@@ -7,6 +7,7 @@ import pytest
 
 from actions.models import Action, Meeting, Status
 from policies.models import (
+    AgendaPriority,
     Agreement,
     Indicator,
     Measurement,
@@ -34,6 +35,7 @@ def test_loading_twice_changes_nothing(seeds):
         for model in (
             Organisation,
             Plan,
+            AgendaPriority,
             Priority,
             Agreement,
             Action,
@@ -208,9 +210,27 @@ def test_stadskanaal_ivp_2020_2024(seeds):
         dt.date(2021, 12, 31),
         "2020/2021",
     )
-    assert "Ondernijning" in plan.regional_priorities.splitlines()
-    assert plan.national_priorities
-    assert plan.local_priorities
+    # Its lists of local (5), regional (4) and national (3 + 4 aandachtspunten)
+    # priorities, and which of its own priorities serve them.
+    agenda = plan.agenda_priorities.all()
+    assert [a.level for a in agenda] == ["local"] * 5 + ["regional"] * 4 + [
+        "national"
+    ] * 7
+    assert agenda.filter(kind="attention_point").count() == 4
+    assert agenda.get(level="local", title__startswith="Ondernijning").issuer.name == (
+        "Stadskanaal"
+    )
+    ondermijning = priorities.get(code="6")
+    assert sorted(
+        (a.level, a.agenda) for a in ondermijning.agenda_priorities.all()
+    ) == [
+        ("local", "Prioriteiten gemeente Stadskanaal"),
+        ("national", "Landelijke Veiligheidsagenda 2019-2022"),
+        ("regional", "Regionaal Beleidsplan (RBP) 2020"),
+    ]
+    assert [a.title for a in priorities.get(code="3").agenda_priorities.all()] == [
+        "Personen met verward gedrag"
+    ]
     assert {"Veilig Thuis", "Halt", "Openbaar Ministerie", "GGD"} <= set(
         plan.partners.values_list("name", flat=True)
     )

@@ -61,6 +61,7 @@ from actions.models import (
 from ivp.access import plan_scope
 from policies.demo import demo_publication_load, demo_users_load
 from policies.models import (
+    AgendaPriority,
     Agreement,
     Indicator,
     Measurement,
@@ -164,6 +165,7 @@ RECORD = "record"
 POLICY = {
     "policies.plan": SCOPED,
     "policies.priority": SCOPED,
+    "policies.agendapriority": SCOPED,
     "policies.agreement": SCOPED,
     "policies.indicator": SCOPED,
     "policies.measurement": SCOPED,
@@ -256,6 +258,12 @@ class World:
             priority = self.scoped(Priority, scope)
             if self.scoped(Agreement, scope) is None:
                 AgreementFactory(priority=priority)
+            if self.scoped(AgendaPriority, scope) is None:
+                priority.agenda_priorities.add(
+                    AgendaPriority.objects.create(
+                        plan=plan, level=AgendaPriority.Level.REGIONAL, title="Matrix"
+                    )
+                )
             if self.scoped(Indicator, scope) is None:
                 IndicatorFactory(plan=plan, priority=priority)
             if self.scoped(Measurement, scope) is None:

@@ -1,10 +1,12 @@
 """Serializers for organisations, plans, priorities, agreements, indicators and
 measurements."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from policies.models import (
+    AgendaPriority,
     Agreement,
     Indicator,
     Measurement,
@@ -152,9 +154,6 @@ class PlanSerializer(ScopedModelSerializer):
             "adopted_on",
             "adopted_by",
             "description",
-            "local_priorities",
-            "regional_priorities",
-            "national_priorities",
             "version",
             "created_at",
             "updated_at",
@@ -180,8 +179,41 @@ class PrioritySerializer(ScopedModelSerializer):
             "regional_alignment",
             "national_alignment",
             "safety_fields",
+            "agenda_priorities",
             "version",
         ]
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if "agenda_priorities" in attrs:
+            plan = attrs.get("plan") or self.instance.plan
+            try:
+                Priority.check_agenda_priorities(plan.pk, attrs["agenda_priorities"])
+            except DjangoValidationError as error:
+                raise serializers.ValidationError(error.message_dict) from error
+        return attrs
+
+
+class AgendaPrioritySerializer(ScopedModelSerializer):
+    """A priority of a local, regional or national agenda that a plan cites; the
+    priorities of the plan that serve it."""
+
+    class Meta(ScopedModelSerializer.Meta):
+        model = AgendaPriority
+        fields = [
+            "id",
+            "plan",
+            "level",
+            "agenda",
+            "issuer",
+            "title",
+            "kind",
+            "start_year",
+            "end_year",
+            "position",
+            "priorities",
+        ]
+        read_only_fields = fields
 
 
 class AgreementSerializer(ScopedModelSerializer):

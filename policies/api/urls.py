@@ -8,6 +8,9 @@ router = SimpleRouter()
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
 router.register("plans", views.PlanViewSet, basename="plan")
 router.register("priorities", views.PriorityViewSet, basename="priority")
+router.register(
+    "agenda-priorities", views.AgendaPriorityViewSet, basename="agendapriority"
+)
 router.register("agreements", views.AgreementViewSet, basename="agreement")
 router.register("indicators", views.IndicatorViewSet, basename="indicator")
 router.register("measurements", views.MeasurementViewSet, basename="measurement")

@@ -7,10 +7,11 @@ as the name of their free-text filter (`q` on the pages).
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
-from rest_framework import filters
+from rest_framework import filters, mixins, viewsets
 
 from policies import filtersets
 from policies.models import (
+    AgendaPriority,
     Agreement,
     Indicator,
     Measurement,
@@ -22,7 +23,12 @@ from policies.models import (
 )
 
 from . import serializers
-from .base import ScopedModelViewSet
+from .base import (
+    RulePermission,
+    ScopedModelViewSet,
+    StrictFilterBackend,
+    StrictOrderingFilter,
+)
 
 
 class OrganisationFilterSet(filtersets.OrganisationFilterSet):
@@ -45,6 +51,13 @@ class PlanFilterSet(filtersets.PlanFilterSet):
 
 class PriorityFilterSet(filtersets.PriorityFilterSet):
     code = django_filters.CharFilter(label=_("code (exact)"))
+    name = django_filters.CharFilter(field_name="title", label=_("title (exact)"))
+
+
+class AgendaPriorityFilterSet(filtersets.AgendaPriorityFilterSet):
+    search = django_filters.CharFilter(
+        field_name="title", lookup_expr="icontains", label=_("search")
+    )
     name = django_filters.CharFilter(field_name="title", label=_("title (exact)"))
 
 
@@ -73,12 +86,30 @@ class PlanViewSet(ScopedModelViewSet):
 class PriorityViewSet(ScopedModelViewSet):
     """Priorities (themes, speerpunten) of a plan, sub-priorities below their parent."""
 
-    queryset = Priority.objects.prefetch_related("safety_fields")
+    queryset = Priority.objects.prefetch_related("safety_fields", "agenda_priorities")
     serializer_class = serializers.PrioritySerializer
     filterset_class = PriorityFilterSet
     filter_backends = [*ScopedModelViewSet.filter_backends, filters.SearchFilter]
     search_fields = ["title", "code", "objective", "description"]
     ordering_fields = ["id", "sort_key", "position", "title"]
+
+
+class AgendaPriorityViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """The local, regional and national agenda priorities a plan cites, with the plan's
+    priorities that serve each. Read only: they are kept with the plan (admin,
+    workbook)."""
+
+    queryset = AgendaPriority.objects.prefetch_related("priorities")
+    serializer_class = serializers.AgendaPrioritySerializer
+    filterset_class = AgendaPriorityFilterSet
+    permission_classes = [RulePermission]
+    filter_backends = [StrictFilterBackend, StrictOrderingFilter]
+    ordering_fields = ["id", "position", "title"]
+
+    def get_queryset(self):
+        return self.queryset.visible_to(self.request.user)
 
 
 class AgreementViewSet(ScopedModelViewSet):

@@ -106,17 +106,8 @@ class Plan(VersionedModel):
         _("adopted by"), max_length=100, blank=True, help_text=_("E.g. Gemeenteraad.")
     )
     description = models.TextField(_("description"), blank=True)
-    local_priorities = models.TextField(
-        _("local priorities"), blank=True, help_text=_("One per line.")
-    )
-    regional_priorities = models.TextField(
-        _("regional priorities (RBP)"), blank=True, help_text=_("One per line.")
-    )
-    national_priorities = models.TextField(
-        _("national priorities (Landelijke Veiligheidsagenda)"),
-        blank=True,
-        help_text=_("One per line."),
-    )
+    # The local, regional and national agendas the plan cites: AgendaPriority
+    # (policies/models/agenda.py), which its priorities link to.
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Publishing is a choice (issue 18): nothing of a plan is public until it is
@@ -326,6 +317,16 @@ class Priority(VersionedModel):
         related_name="priorities",
         blank=True,
     )
+    agenda_priorities = models.ManyToManyField(
+        "policies.AgendaPriority",
+        verbose_name=_("serves agenda priorities"),
+        related_name="priorities",
+        blank=True,
+        help_text=_(
+            "The local, regional and national priorities of the plan's agendas this "
+            "priority serves."
+        ),
+    )
 
     objects = PriorityQuerySet.as_manager()
     history = HistoricalRecords()
@@ -358,6 +359,20 @@ class Priority(VersionedModel):
     def save(self, *args, **kwargs):
         self.sort_key = natural_sort_key(self.code)
         super().save(*args, **kwargs)
+
+    @staticmethod
+    def check_agenda_priorities(plan_id, agenda_priorities) -> None:
+        """A priority serves the agenda priorities its own plan cites, no other plan's
+        (the many-to-many is not on the instance while clean() runs: forms, the API and
+        imports ask this with the values they are about to set)."""
+        if any(a.plan_id != plan_id for a in agenda_priorities):
+            raise ValidationError(
+                {
+                    "agenda_priorities": _(
+                        "Only the agenda priorities its own plan cites can be chosen."
+                    )
+                }
+            )
 
     def clean(self):
         if self.parent_id is None:
