@@ -26,7 +26,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Avg, Count, Min, OuterRef, Q, Subquery
+from django.db.models import Avg, Count, Exists, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -260,3 +260,24 @@ def region_comparison(indicators) -> dict[int, RegionComparison]:
                 )
         comparisons[indicator.pk] = RegionComparison(region["region_name"], figures)
     return comparisons
+
+
+def comparison_plans(plan_ids):
+    """The plans whose measurements can feed the region comparison of the indicators
+    of these plans (ids, or a one-column queryset): every plan with an indicator of
+    the same series (a public source, its code, its unit). A one-column queryset, so
+    a cache key (policies.dataversion) holds their versions in its own query. More
+    plans than the region's, not fewer: a municipality that moves to another region
+    must not leave a page showing the old average."""
+    same_series = Indicator.objects.filter(
+        plan__in=plan_ids,
+        source=OuterRef("source"),
+        source_code=OuterRef("source_code"),
+        unit=OuterRef("unit"),
+    )
+    return (
+        Indicator.objects.filter(source__in=PUBLIC_SOURCES)
+        .exclude(source_code="")
+        .filter(Exists(same_series))
+        .values("plan_id")
+    )

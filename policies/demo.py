@@ -9,14 +9,16 @@ labelled with MARKER in their own text, and loaded by `load_demo_progress`, neve
 import datetime as dt
 import unicodedata
 import zlib
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .models import Agreement, Membership, Organisation, Plan, Result
+from .models import Agreement, Indicator, Membership, Organisation, Plan, Result
 
 VELUWE_NOORD_PROGRAMME = "veluwe-noord-uvp-2021"
 MARKER = "[Illustratief]"
@@ -180,3 +182,48 @@ def demo_publication_load() -> int:
         plan.save()
         published += 1
     return published
+
+
+VELUWE_NOORD_IVP = "veluwe-noord-ivp-2020-2023"
+# The police's registered burglaries (47013NED, crime type 1.1.1) of the first months
+# of 2021 for the six Veluwe-Noord municipalities, one safety region.
+BURGLARY_FILE = (
+    Path(settings.BASE_DIR)
+    / "fixtures"
+    / "opendata"
+    / "47013NED_veluwe_noord_woninginbraak.csv"
+)
+
+
+def demo_open_data_load() -> int:
+    """Give the Veluwe-Noord IVP an indicator of registered burglaries per
+    municipality, filled from the police's open data (fixtures/opendata), so the demo
+    shows the safety picture (policies/comparison.py): each municipality beside the
+    average of the others of its safety region. The indicators are illustrative (the
+    IVP names none), labelled with MARKER; the figures are the open data's. Returns
+    how many indicators were made; a second run makes none and changes nothing."""
+    from .opendata import opendata_import
+
+    plan = Plan.objects.filter(slug=VELUWE_NOORD_IVP).first()
+    if plan is None:
+        return 0
+    made = 0
+    with transaction.atomic():
+        for town in plan.municipalities.order_by("name"):
+            _indicator, created = Indicator.objects.get_or_create(
+                plan=plan,
+                source=Indicator.Source.POLICE,
+                source_code="1.1.1",
+                municipality=town,
+                defaults={
+                    "name": f"Woninginbraken {town.name}",
+                    "unit": "aantal",
+                    "area": town.name,
+                    "direction": Indicator.Direction.LOWER,
+                    "description": f"{MARKER} Geregistreerde woninginbraken per "
+                    "maand (politie, open data 47013NED).",
+                },
+            )
+            made += created
+        opendata_import(plan=plan, data=BURGLARY_FILE.read_bytes(), commit=True)
+    return made

@@ -33,6 +33,7 @@ from django.views.decorators.http import require_safe
 from actions.models import ProgressUpdate, Status
 from actions.state import PlanState
 from ivp.periods import Period
+from policies.comparison import comparison_plans
 from policies.dataversion import data_version
 from policies.models import (
     Indicator,
@@ -43,7 +44,8 @@ from policies.models import (
 )
 from policies.results import ResultsSummary
 
-from .charts import indicator_chart_svg, status_bar_svg
+from .charts import status_bar_svg
+from .views import indicator_entries
 
 # Seconds a browser or proxy may keep a page without asking again. Short: our own
 # cache follows every change at once, but a copy out there shows a plan taken off the
@@ -284,22 +286,26 @@ def plan_content(plan: Plan) -> dict:
                 )
         content["agreement_count"] = summary.totals["agreements"]
     if plan.public_indicators:
-        content["indicators"] = [
-            {
-                "indicator": indicator,
-                "assessment": indicator.assessment(until_year=period.year),
-                "measurements": indicator.measurements_until(period.year),
-                "chart": mark_safe(
-                    indicator_chart_svg(indicator, until_year=period.year)
-                ),
-            }
-            for indicator in Indicator.objects.filter(
-                plan__in=plan.covered_plans(period.year)
-            )
-            .prefetch_related("measurements", "targets")
-            .order_by("name")
-        ]
+        # As on the dashboard, each beside the average of its safety region: figures
+        # of public sources only (policies/comparison.py), so nothing of another
+        # municipality's unpublished plan but that open figure.
+        content["indicators"] = indicator_entries(
+            Indicator.objects.filter(plan__in=plan.covered_plans(period.year)),
+            period.year,
+        )
     return content
+
+
+def shown_plans(plan: Plan):
+    """The plans whose data the public plan page shows, for its cache key: the plan
+    (with its programmes and IVP, which data_version adds), and, when its indicators
+    are public, the plans whose measurements feed their region comparison."""
+    if not plan.public_indicators:
+        return [plan.pk]
+    own = Plan.objects.filter(Q(pk=plan.pk) | Q(parent=plan.pk)).values("pk")
+    return Plan.objects.filter(Q(pk=plan.pk) | Q(pk__in=comparison_plans(own))).values(
+        "pk"
+    )
 
 
 @public_page
@@ -315,7 +321,7 @@ def plan(request, municipality, plan):
     return serve(
         request,
         name=f"plan:{found.pk}",
-        version=data_version([found.pk]),
+        version=data_version(shown_plans(found)),
         last_modified=found.updated_at,
         build=build,
     )
