@@ -279,6 +279,26 @@ def _sqlite(tables: set[str]) -> list[str]:
     return statements
 
 
+def drop_sqlite_triggers(using: str = "default", **kwargs) -> None:
+    """Before a migrate on SQLite: drop the triggers, put back by the post_migrate.
+
+    SQLite changes a table by making a new one and dropping the old; a trigger on
+    another table that reads it (the priority an action's plan is found through) then
+    names a table that is gone, and the rebuild fails its integrity check. PostgreSQL
+    alters tables in place and resolves the names when a trigger runs: its triggers stay,
+    so a data migration changes the versions there too.
+    """
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'ivp_dv%'"
+        )
+        for (name,) in cursor.fetchall():
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+
 def install_data_version_triggers(using: str = "default", **kwargs) -> None:
     connection = connections[using]
     tables = set(connection.introspection.table_names())
