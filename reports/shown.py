@@ -20,7 +20,9 @@ def meeting_page(request, pk):
 
 def organisation_page(request, pk):
     """An organisation's page: the plans it takes part in (as a municipality or a
-    partner), those it owns actions in, and those of the meetings it takes part in."""
+    partner), those it owns actions in, and those of the meetings it lists: where it
+    takes part or its actions are on the agenda (a meeting's own row changes the
+    versions of the meeting's plans)."""
     return (
         Plan.municipalities.through.objects.filter(organisation_id=pk)
         .values("plan_id")
@@ -30,6 +32,9 @@ def organisation_page(request, pk):
                 "action__priority__plan_id"
             ),
             Meeting.plans.through.objects.filter(meeting__municipalities=pk).values(
+                "plan_id"
+            ),
+            Meeting.plans.through.objects.filter(meeting__actions__owners=pk).values(
                 "plan_id"
             ),
         )

@@ -12,17 +12,19 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.formats import date_format
 from openpyxl import Workbook
 from rest_framework.test import APIClient
 
 from actions.imports import programme_import
-from actions.models import Action, Status
+from actions.models import Action, Meeting, Status
 from ivp.pagecache import PLACEHOLDER
 from policies.models import Membership, Plan, Priority
 from policies.workbook import export_plan, import_plan
 
 from .factories import (
     ActionFactory,
+    MeetingFactory,
     MunicipalityFactory,
     PlanFactory,
     PriorityFactory,
@@ -253,6 +255,24 @@ def test_a_plan_imported_from_its_workbook_shows_on_its_municipalitys_page(world
     assert "Plan uit een werkboek" not in cached(reader, url)
     assert import_plan(data, commit=True).problems == []
     assert "Plan uit een werkboek" in fetch(reader, url)[0]
+
+
+def test_a_meeting_of_another_plan_with_the_organisations_action_follows_its_edits(
+    world,
+):
+    # A plan the organisation takes no part in, which the reader sees too.
+    neighbour = MunicipalityFactory()
+    elsewhere = PlanFactory(municipalities=[neighbour])
+    Membership.objects.create(user=world.reader, organisation=neighbour, role="reader")
+    coming = MeetingFactory(date=dt.date.today() + dt.timedelta(days=30))
+    coming.plans.add(elsewhere)
+    world.action.meetings.add(coming)
+    reader = as_user(world.reader)
+    url = world.pages()["organisation"]
+    moved = coming.date + dt.timedelta(days=1)
+    assert date_format(coming.date, "j F Y") in cached(reader, url)
+    Meeting.objects.filter(pk=coming.pk).update(date=moved)
+    assert date_format(moved, "j F Y") in fetch(reader, url)[0]
 
 
 # --- who shares an entry ---------------------------------------------------------------
