@@ -33,7 +33,7 @@ MAX_QUERIES = {
     "actions": 12,
     "agreements": 10,
     "plans": 10,
-    "priorities": 9,
+    "priorities": 10,  # + the agenda priorities each serves (one prefetch)
     "progress-updates": 8,
     "meetings": 10,
     "indicators": 8,
