@@ -30,14 +30,19 @@ def version_rows(plan_ids):
     own or as part of a larger query (ivp/pagecache.py)."""
     if not isinstance(plan_ids, QuerySet):
         plan_ids = list(plan_ids)
+    # One IN over a UNION rather than ORs of INs: PostgreSQL then reads the few rows
+    # through the primary key instead of scanning every plan's version.
+    plans = Plan.objects.order_by()
     family = (
-        Q(plan_id__in=plan_ids)
-        | Q(plan_id=SHARED)
-        | Q(plan_id__in=Plan.objects.filter(parent__in=plan_ids).values("pk"))
-        | Q(plan_id__in=Plan.objects.filter(pk__in=plan_ids).values("parent_id"))
+        plans.filter(Q(pk__in=plan_ids) | Q(parent__in=plan_ids))
+        .values("pk")
+        .union(
+            plans.filter(pk__in=plan_ids).values("parent_id"),
+            PlanDataVersion.objects.order_by().filter(plan_id=SHARED).values("plan_id"),
+        )
     )
     return (
-        PlanDataVersion.objects.filter(family)
+        PlanDataVersion.objects.filter(plan_id__in=family)
         .order_by()
         .values_list("plan_id", "version")
     )
