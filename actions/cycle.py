@@ -3,8 +3,9 @@
 An IVP is carried out by a programme a year (Plan.parent). `next_programme(plan)` says
 what making the next one from `plan` would create, without saving anything: the
 programme itself (same IVP, municipalities, partners and coordinators), a copy of every
-priority with its tree, and a new action for every action that is not finished (its
-status is not a closed one), linked to the old one by `Action.carried_over_from` and in
+priority with its tree, a copy of every agreement that is still to be kept (its result
+of the year was not "behaald", or an action carried over works on it), and a new action
+for every action that is not finished (its status is not a closed one), linked to the old one by `Action.carried_over_from` and in
 the plan from the new programme's first day. The old action keeps its history and its
 place in last year's programme. `NextProgramme.save(by=user)` creates all of it in one
 transaction, or nothing; the page (reports/cycle.py) shows the preview and asks this
@@ -19,10 +20,10 @@ from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import prefetch_related_objects
+from django.db.models import Exists, OuterRef, prefetch_related_objects
 from django.utils.translation import gettext as _
 
-from policies.models import AgendaPriority, Plan, Priority
+from policies.models import AgendaPriority, Agreement, Plan, Priority, Result
 
 from .models import CLOSED_STATUSES, Action
 
@@ -58,6 +59,14 @@ PRIORITY_FIELDS = (
     "national_alignment",
 )
 PLAN_FIELDS = ("description",)
+AGREEMENT_FIELDS = (
+    "text",
+    "expected_result",
+    "planning",
+    "planning_precision",
+    "planning_text",
+    "position",
+)
 AGENDA_FIELDS = (
     "level",
     "agenda",
@@ -188,6 +197,26 @@ class NextProgramme:
             .order_by("priority__sort_key", "position", "id")
         )
 
+    @cached_property
+    def agreements(self) -> list[Agreement]:
+        """The agreements the new programme keeps: all of the source's, but for those
+        achieved in its year that no carried-over action works on. Their results stay
+        with the year they are about."""
+        worked_on = {a.agreement_id for a in self.actions if a.agreement_id}
+        achieved = Result.objects.filter(
+            agreement=OuterRef("pk"),
+            year=self.source.end_year,
+            assessment=Result.Assessment.ACHIEVED,
+        )
+        return [
+            agreement
+            for agreement in Agreement.objects.filter(priority__plan=self.source)
+            .annotate(achieved=Exists(achieved))
+            .select_related("priority")
+            .order_by("priority__sort_key", "position", "id")
+            if not agreement.achieved or agreement.pk in worked_on
+        ]
+
     @property
     def start(self) -> dt.date:
         return dt.date(self.year, 1, 1)
@@ -243,9 +272,22 @@ class NextProgramme:
                     ]
                 )
                 copies[old.pk] = new
+            agreements: dict[int, Agreement] = {}
+            for old in self.agreements:
+                new = Agreement(
+                    priority=copies[old.priority_id],
+                    **{name: getattr(old, name) for name in AGREEMENT_FIELDS},
+                )
+                _by(new, by)
+                new.full_clean()
+                new.save()
+                new.owners.set(old.owners.all())
+                new.partners.set(old.partners.all())
+                agreements[old.pk] = new
             for old in self.actions:
                 new = Action(
                     priority=copies[old.priority_id],
+                    agreement=agreements.get(old.agreement_id),
                     carried_over_from=old,
                     in_plan_since=self.start,
                     **{name: getattr(old, name) for name in ACTION_FIELDS},

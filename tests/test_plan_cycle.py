@@ -11,7 +11,7 @@ from actions.cycle import next_programme
 from actions.models import Action, Status
 from actions.state import PlanState
 from ivp.periods import Period
-from policies.models import Membership, Plan, Priority
+from policies.models import Agreement, Membership, Plan, Priority, Result
 from policies.results import ResultsSummary
 
 from .factories import (
@@ -371,3 +371,49 @@ def test_a_plan_of_agreements_without_actions_shows_its_priorities(client, cycle
         assert f'data-priority="{priority.pk}"' in html
         assert f"#prioriteit-{priority.pk}" in html
     assert results in html
+
+
+def test_agreements_still_to_keep_are_copied_and_carried_actions_keep_theirs(
+    client, cycle
+):
+    """An agreement goes along unless it was achieved in the programme's year and no
+    carried-over action works on it; a carried-over action points to the copy."""
+    achieved = AgreementFactory(priority=cycle.sub, text="Afspraak behaald")
+    worked_on = AgreementFactory(priority=cycle.sub, text="Behaald, actie loopt")
+    for agreement in (achieved, worked_on):
+        Result.objects.create(
+            agreement=agreement,
+            year=2021,
+            text="Gedaan.",
+            assessment=Result.Assessment.ACHIEVED,
+        )
+    Result.objects.create(
+        agreement=cycle.agreement,
+        year=2021,
+        text="Half.",
+        assessment=Result.Assessment.PARTLY,
+    )
+    carried = cycle.open[Status.AT_RISK]
+    carried.agreement = worked_on
+    carried.save()
+    cycle.agreement.owners.add(cycle.epe)
+
+    client.force_login(cycle.officer)
+    html = client.get(cycle.url).content.decode()
+    assert "2 afspraken worden meegenomen" in html
+    assert f'data-agreement="{cycle.agreement.pk}"' in html
+    assert f'data-agreement="{worked_on.pk}"' in html
+    assert f'data-agreement="{achieved.pk}"' not in html
+
+    client.post(cycle.url, {"jaar": "2022"})
+    made = Plan.objects.get(start_year=2022)
+    copies = {a.text: a for a in Agreement.objects.filter(priority__plan=made)}
+    assert set(copies) == {"Afspraak zorg", "Behaald, actie loopt"}
+    assert copies["Afspraak zorg"].priority.code == "1"
+    assert list(copies["Afspraak zorg"].owners.all()) == [cycle.epe]
+    assert not Result.objects.filter(agreement__in=copies.values()).exists()
+    new = Action.objects.get(carried_over_from=carried)
+    assert new.agreement == copies["Behaald, actie loopt"]
+    # Last year's agreements and results are as they were.
+    assert Agreement.objects.filter(priority__plan=cycle.programme).count() == 3
+    assert Result.objects.filter(year=2021).count() == 3
