@@ -65,7 +65,7 @@ class Agenda:
         if self.user is not None:
             queryset = queryset.visible_to(self.user)
         return (
-            queryset.as_of(self.day)
+            queryset.as_of(self.day, once=True)
             .annotate(on_meeting=Exists(on_meeting))
             .filter(Q(on_meeting=True) | Q(late_on=True))
             .with_list_relations()

@@ -253,7 +253,7 @@ class PlanState(StatusCounted):
         queryset = Action.objects.filter(priority__plan__in=self.plan_ids)
         if self.user is not None:
             queryset = queryset.visible_to(self.user)
-        return queryset.as_of(self.day)
+        return queryset.as_of(self.day, once=True)
 
     def actions(self):
         """The plan's actions on the state day, each with `status_on` and `late_on`."""

@@ -29,6 +29,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Floor
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django_cte import CTE, with_cte
 from simple_history.models import HistoricalRecords
 
 from ivp.access import (
@@ -360,7 +361,7 @@ class ActionQuerySet(ScopedQuerySet, models.QuerySet):
         """Actions whose current status still makes a passed deadline matter."""
         return self.exclude(status__in=CLOSED_STATUSES)
 
-    def as_of(self, day: dt.date):
+    def as_of(self, day: dt.date, *, once: bool = False):
         """The actions in their plan on `day`, each with its state as known that day.
 
         This is the one answer to "what was the status at the end of Q2?" that the
@@ -376,22 +377,38 @@ class ActionQuerySet(ScopedQuerySet, models.QuerySet):
 
         The current status is stored on the action (refresh_from_progress), so for
         today or later no subquery is needed.
+
+        `once`: for a past day, work the status out once per row in a WITH clause
+        (MATERIALIZED) that the query joins, for a query that names it several times
+        (the dashboard's counts and lists: each condition, running count and filter).
+        Django writes an annotation out again at every use, and that SQL took longer
+        to build, plan and run than the query's reads. The clause holds every row of
+        this queryset as filtered so far: filter to a bounded set (a plan's actions)
+        BEFORE as_of, not after it.
         """
         queryset = self.filter(in_plan_since__lte=day)
         if day >= timezone.localdate():
-            queryset = queryset.annotate(status_on=F("status"))
+            status_on = F("status")
         else:
-            queryset = queryset.annotate(
-                status_on=Case(
-                    When(
-                        Exists(ProgressUpdate.objects.filter(action=OuterRef("pk"))),
-                        then=_combined_status_sql(_status_mask_on(day)),
-                    ),
-                    default=F("status"),
-                    output_field=models.CharField(),
-                )
+            status_on = Case(
+                When(
+                    Exists(ProgressUpdate.objects.filter(action=OuterRef("pk"))),
+                    then=_combined_status_sql(_status_mask_on(day)),
+                ),
+                default=F("status"),
+                output_field=models.CharField(),
             )
-        return queryset.annotate(
+            if once:
+                day_status = CTE(
+                    queryset.order_by().values("pk").annotate(day_status=status_on),
+                    name="action_status_on_day",
+                    materialized=True,
+                )
+                queryset = with_cte(
+                    day_status, select=day_status.join(queryset, pk=day_status.col.pk)
+                )
+                status_on = day_status.col.day_status
+        return queryset.annotate(status_on=status_on).annotate(
             late_on=ExpressionWrapper(
                 late_condition(day, status="status_on"), output_field=BooleanField()
             )
