@@ -252,8 +252,9 @@ def plan_dashboard(request, pk):
             n_agreements=Coalesce(
                 Subquery(
                     Agreement.objects.filter(
-                        Q(priority__plan=OuterRef("pk"))
-                        | Q(priority__plan__parent=OuterRef("pk"))
+                        priority__plan__in=Plan.objects.family_of(
+                            OuterRef(OuterRef("pk"))
+                        )
                     )
                     .order_by()
                     .annotate(n=Func("pk", function="COUNT"))

@@ -217,3 +217,33 @@ def test_query_count_does_not_grow_with_agreements(client):
         "Overlastmeldingen" in text and "Uitgangswaarde" in text and "Doel 2022" in text
     )
     assert Organisation.objects.count() == 2
+
+
+def test_an_ivps_dashboard_counts_its_programmes_agreements_and_no_other_plans(client):
+    """An IVP holds its own agreements and its programmes' (Plan.objects.family_of),
+    a programme only its own; a plan beside them adds nothing."""
+    municipality = MunicipalityFactory()
+    ivp = PlanFactory(municipalities=[municipality])
+    programme = PlanFactory(
+        municipalities=[municipality],
+        kind=Plan.Kind.PROGRAMME,
+        parent=ivp,
+        start_year=2021,
+        end_year=2021,
+    )
+    beside = PlanFactory(municipalities=[municipality])
+    for plan, n in ((ivp, 1), (programme, 2), (beside, 4)):
+        priority = PriorityFactory(plan=plan)
+        for i in range(n):
+            AgreementFactory(priority=priority, expected_result=f"Beoogd {i}")
+    council = UserFactory()
+    Membership.objects.create(user=council, organisation=municipality, role="council")
+    client.force_login(council)
+
+    def said(plan):
+        url = reverse("reports:plan", args=[plan.pk]) + "?periode=jaar&jaar=2021"
+        return text_of(client.get(url).content.decode())
+
+    assert "Dit plan bevat 3 afspraken tussen de partners." in said(ivp)
+    assert "Dit plan bevat 2 afspraken tussen de partners." in said(programme)
+    assert "Dit plan bevat 4 afspraken tussen de partners." in said(beside)

@@ -223,14 +223,13 @@ def alignment_annotations(plan_ref: str = "pk") -> dict:
     """Annotations for a Plan query: the theme and agenda links of the priorities of
     the plan and its programmes, as JSON (Alignments.from_json reads them). The page
     that loads the plan gets them in that query, at no query of their own."""
-    from .plans import Priority  # the models module imports this one
+    from .plans import Plan, Priority  # the models module imports this one
 
     def links(through, *values):
-        mine = Q(priority__plan=OuterRef(plan_ref)) | Q(
-            priority__plan__parent=OuterRef(plan_ref)
-        )
         return Subquery(
-            through.objects.filter(mine)
+            through.objects.filter(
+                priority__plan__in=Plan.objects.family_of(OuterRef(OuterRef(plan_ref)))
+            )
             .order_by()
             .annotate(links_json=JSONList(JSONArray("priority_id", *values)))
             .values("links_json")[:1]

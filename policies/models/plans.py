@@ -23,6 +23,13 @@ class PlanQuerySet(ScopedQuerySet, models.QuerySet):
         """The plans anyone may read on the public site (/openbaar/)."""
         return self.filter(published=True)
 
+    def family_of(self, plan):
+        """The pks of `plan` and its programmes (`plan`: a pk or an OuterRef), for
+        `priority__plan__in=`: the plan table read through its primary key and its
+        parent index. The same test as an OR across the priority's join to its plan
+        made PostgreSQL scan every priority in the country (10 ms a subquery)."""
+        return self.filter(Q(pk=plan) | Q(parent=plan)).values("pk")
+
 
 class Licence(models.TextChoices):
     """The open licences a municipality may publish its plan's figures under."""
