@@ -252,8 +252,21 @@ def celery_worker(transactional_db, redis_url, tmp_path):
         _stop(process)
 
 
+@pytest.fixture(scope="session")
+def collected_static():
+    """A production server (DEBUG off) serves the static files collectstatic listed in
+    its manifest (whitenoise); without the manifest every page fails. Collected once,
+    as a deployment does before it starts the servers."""
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=ROOT,
+        env={**os.environ, "DEBUG": "false", "SECRET_KEY": "collectstatic-only"},
+        check=True,
+    )
+
+
 @pytest.fixture
-def app_server(transactional_db, redis_url, tmp_path):
+def app_server(transactional_db, redis_url, tmp_path, collected_static):
     """Factory: ``app_server(workers=2)`` starts one more gunicorn (see module doc)."""
     started = []
 

@@ -115,7 +115,7 @@ def test_two_servers_share_sessions_cache_and_data(
 
     # The public page through the second server, kept in Redis.
     before = requests.get(second.url + PUBLIC_PAGE, timeout=30)
-    assert before.status_code == 200
+    assert before.status_code == 200, second.log.read_text(errors="replace")[-4000:]
     assert status_line(Status.NOT_STARTED, 1) in before.text
     kept = cache_keys()
     assert kept, "the public page is kept in the shared cache"

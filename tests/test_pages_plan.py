@@ -5,14 +5,12 @@ import datetime as dt
 import re
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from actions.models import Action, Status
 
 from .factories import UserFactory, dashboard_actions, dashboard_plan
-from .queries import PAGE_MAX_QUERIES
+from .queries import PAGE_MAX_QUERIES, count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -22,13 +20,6 @@ MAX_QUERIES = PAGE_MAX_QUERIES
 @pytest.fixture
 def plan_and_reader():
     return dashboard_plan()
-
-
-def count_queries(client, url):
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(ctx.captured_queries), response
 
 
 def test_plan_dashboard_query_count_is_the_same_for_20_and_500_actions(
