@@ -10,6 +10,7 @@ from tests.scaleout import (  # noqa: F401
     _redis_server,
     app_server,
     celery_worker,
+    collected_static,
     redis_url,
     use_redis,
 )
