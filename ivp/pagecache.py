@@ -19,8 +19,9 @@ Two things on a page belong to the request, not to the data:
 - flashed messages: a request with messages waiting is rendered by the view (which
   shows them once) and not cached.
 
-Only 200 responses to GET and HEAD that set no cookie of their own are kept; a
-not-found or refused page is the view's answer every time.
+Only 200 responses to GET and HEAD that set no cookie of their own and are no download
+(Content-Disposition) are kept; a not-found or refused page is the view's answer every
+time.
 """
 
 from __future__ import annotations
@@ -97,6 +98,8 @@ def _storable(request, response: HttpResponse) -> bytes | None:
     """The page with its CSRF tokens as placeholders; None when it must not be kept."""
     if response.status_code != 200 or response.streaming or response.cookies:
         return None
+    if response.has_header("Content-Disposition"):
+        return None  # a download: a hit gives back the body and its type, no more
     tokens = set(_TOKEN.findall(response.content))
     content = _TOKEN.sub(rb"\1" + PLACEHOLDER + rb"\3", response.content)
     secret = request.META.get("CSRF_COOKIE", "")

@@ -8,7 +8,8 @@ from policies.models import Plan
 
 
 def plan_page(request, pk):
-    """A plan's dashboard: the plan (its programmes and IVP come with its version)."""
+    """A plan's dashboard and its list of actions: the plan (its programmes and IVP
+    come with its version)."""
     return [pk]
 
 

@@ -480,6 +480,7 @@ def actions_page(request, plan: Plan | None):
 
 
 @dashboard_page
+@cached_page(shown.plan_page)
 def plan_actions_list(request, pk):
     plan = get_object_or_404(Plan.objects.visible_to(request.user), pk=pk)
     return actions_page(request, plan)

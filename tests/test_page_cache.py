@@ -69,6 +69,7 @@ class World:
             + "?periode=jaar&jaar=2021",
             "meeting": reverse("reports:meeting", args=[self.meeting.pk]),
             "organisation": reverse("reports:organisation", args=[self.town.pk]),
+            "actions": reverse("reports:plan_actions", args=[self.plan.pk]),
         }
 
 
@@ -195,15 +196,15 @@ def _update(world):
     return "Gewijzigd met update()"
 
 
-ALL_PAGES = ("plan", "meeting", "organisation")
+ALL_PAGES = ("plan", "meeting", "organisation", "actions")
 # An action added now is not in the plan's state of 2021 (Action.in_plan_since): the
 # organisation's page lists every action it owns.
 WRITES = {
     "admin": (_admin_change, ALL_PAGES),
     "entry page": (_entry_page, ALL_PAGES),
     "API PATCH": (_api_patch, ALL_PAGES),
-    "API POST": (_api_post, ("organisation",)),
-    "action import": (_action_import, ("organisation",)),
+    "API POST": (_api_post, ("organisation", "actions")),
+    "action import": (_action_import, ("organisation", "actions")),
     "history revert": (_history_revert, ALL_PAGES),
     "QuerySet.update()": (_update, ALL_PAGES),
 }
@@ -375,7 +376,7 @@ def _hit_queries(client, url):
     return len(captured)
 
 
-@pytest.mark.parametrize("page", ["plan", "meeting", "organisation"])
+@pytest.mark.parametrize("page", ["plan", "meeting", "organisation", "actions"])
 def test_a_hit_costs_the_same_few_queries_for_20_and_500_actions(world, page):
     reader = as_user(world.reader)
     url = world.pages()[page]
@@ -384,6 +385,18 @@ def test_a_hit_costs_the_same_few_queries_for_20_and_500_actions(world, page):
     dashboard_actions(world.plan, 480)
     large = _hit_queries(reader, url)
     assert small == large <= HIT_QUERIES
+
+
+def test_a_download_is_not_kept_as_a_page(world):
+    """The plan's actions as a spreadsheet: only what the cache can give back whole
+    (a page, without a header such as the file name) is kept."""
+    reader = as_user(world.reader)
+    url = world.pages()["actions"] + "?export=csv"
+    for _ in range(2):
+        response = reader.get(url)
+        assert response.status_code == 200
+        assert "attachment" in response["Content-Disposition"]
+        assert TITLE in response.content.decode()
 
 
 # --- the public site (reports/public.py keeps its pages under the same data version) --
