@@ -84,13 +84,6 @@ def confirm(job: ImportJob, *, user, create_organisations: bool = False) -> bool
     return bool(started)
 
 
-def is_stale(job: ImportJob) -> bool:
-    return (
-        job.status == ImportJob.State.BUSY
-        and timezone.now() - job.started_at > STALE_AFTER
-    )
-
-
 def state(job: ImportJob | None) -> dict:
     """What the waiting page and its status answer say about a job."""
     if job is None:
@@ -99,7 +92,7 @@ def state(job: ImportJob | None) -> dict:
             "message": _("This import is no longer there. Read the file in again."),
             "link": _("Read the file in again"),
         }
-    if is_stale(job):
+    if job.is_stale(STALE_AFTER):
         return {
             "status": ImportJob.State.FAILED,
             "message": _(

@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ivp.queued import QueuedWork
+
 
 class KeptReportQuerySet(models.QuerySet):
     def same_report(self, report: "KeptReport"):
@@ -25,7 +27,7 @@ class KeptReportQuerySet(models.QuerySet):
         )
 
 
-class KeptReport(models.Model):
+class KeptReport(QueuedWork, models.Model):
     """A generated PDF report, kept per plan or meeting, period and data version."""
 
     class Kind(models.TextChoices):

@@ -152,7 +152,7 @@ def kept(wanted: Wanted, *, user=None) -> KeptReport:
     making is under way, and has finished already where tasks run eagerly). One whose
     worker was lost (still "bezig" long after it started) is made again."""
     report, created = KeptReport.objects.get_or_create(**_key(wanted))
-    if created or is_stale(report):
+    if created or report.is_stale(STALE_AFTER):
         _start(report, user, reset=not created)
     return report
 
@@ -161,17 +161,10 @@ def retry(wanted: Wanted, *, user=None) -> KeptReport | None:
     """Make a failed report of the data as it is now once more (nothing else)."""
     report = current(wanted)
     if report is not None and (
-        report.status == KeptReport.State.FAILED or is_stale(report)
+        report.status == KeptReport.State.FAILED or report.is_stale(STALE_AFTER)
     ):
         _start(report, user, reset=True)
     return report
-
-
-def is_stale(report: KeptReport) -> bool:
-    return (
-        report.status == KeptReport.State.BUSY
-        and timezone.now() - report.started_at > STALE_AFTER
-    )
 
 
 def _start(report: KeptReport, user, *, reset: bool) -> None:

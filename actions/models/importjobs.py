@@ -10,8 +10,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ivp.queued import QueuedWork
 
-class ImportJob(models.Model):
+
+class ImportJob(QueuedWork, models.Model):
     """An uploaded file being imported on the task queue, and the import's outcome."""
 
     class Kind(models.TextChoices):
