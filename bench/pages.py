@@ -237,7 +237,8 @@ def measure(runs: int, pdf_runs: int) -> dict:
                 ]
                 row["floor"] = sum(explain_ms(sql) for sql in selects)
             rows[kind] = row
-        for kind, url in target["pdfs"].items():
+        # --pdf-runs 0: the pages alone, no PDF row.
+        for kind, url in target["pdfs"].items() if pdf_runs else ():
             times = []
             for _ in range(pdf_runs):
                 started = time.perf_counter()
