@@ -5,6 +5,7 @@ Filters: the shared FilterSets of actions/filtersets.py.
 
 import django_filters
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from rest_framework import filters
 
@@ -28,8 +29,14 @@ class ActionViewSet(ScopedModelViewSet):
     # ?as_of= (the FilterSet) asks it as of that day instead.
     queryset = (
         Action.objects.with_list_relations()
-        # progress_updates: a shared action's parts (per_owner), one query a page.
-        .prefetch_related("partners", "meetings", "progress_updates")
+        # Partners and meetings are shown as ids only: plain lists (to_attr) instead of
+        # a related manager and a filtered queryset per row, which cost more than the
+        # queries. The shared actions' progress updates (per_owner) are read for the
+        # shared rows of a page only (serializers.ActionListSerializer).
+        .prefetch_related(
+            Prefetch("partners", to_attr=serializers.PARTNERS),
+            Prefetch("meetings", to_attr=serializers.MEETINGS),
+        )
         .with_latest_progress()
     )
     serializer_class = serializers.ActionSerializer
