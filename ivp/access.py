@@ -123,9 +123,30 @@ def visible_plan_ids(user):
     orgs = organisation_ids(user)
     if not orgs:
         return Plan.objects.none().values("pk")  # a subquery that matches nothing
+    return _plan_ids_of(orgs)
+
+
+def _plan_ids_of(orgs):
+    """The plans these organisations (ids, or a one-column subquery) take part in."""
+    Plan = _model("policies.Plan")
     in_plan = Plan.municipalities.through.objects.filter(organisation_id__in=orgs)
     partner = Plan.partners.through.objects.filter(organisation_id__in=orgs)
     return in_plan.values("plan_id").union(partner.values("plan_id"))
+
+
+def seen_plan_ids(user):
+    """Every plan the user sees, as a one-column subquery that reads the user's
+    memberships itself: for a query that runs before they are read (the page cache's
+    key reads them in the same statement, ivp/pagecache.py). The rule of
+    visible_plan_ids, and every plan for a beheerder, as visible_to() has it."""
+    Plan = _model("policies.Plan")
+    if is_beheerder(user):
+        return Plan.objects.order_by().values("pk")
+    if not user.is_authenticated:
+        return Plan.objects.none().values("pk")
+    if hasattr(user, "_ivp_memberships"):
+        return visible_plan_ids(user)  # read already: their ids, a simpler query
+    return _plan_ids_of(memberships_query(user).values("organisation_id"))
 
 
 def visible_plans(user):

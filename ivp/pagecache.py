@@ -22,6 +22,12 @@ Two things on a page belong to the request, not to the data:
 Only 200 responses to GET and HEAD that set no cookie of their own and are no download
 (Content-Disposition) are kept; a not-found or refused page is the view's answer every
 time.
+
+The API's lists and objects (`CachedReads`, on every resource of policies/api/base.py)
+go through the same key, with the media type the request negotiated (JSON, or JSON
+with another indent, are other entries) and the scheme (the answer's links are
+absolute). The browsable API (HTML) is not kept: it shows the user's name and a CSRF
+token in its script, and it is for reading by hand. An object's ETag is kept with it.
 """
 
 from __future__ import annotations
@@ -141,3 +147,68 @@ def cached_page(plans: Callable) -> Callable:
         return wrapper
 
     return decorator
+
+
+# Headers of the API's answers that belong to the content: an object's ETag (its version,
+# for If-Match) and Last-Modified, kept with it; everything else (Allow, Vary) DRF sets on
+# a hit as on any answer.
+KEPT_HEADERS = ("ETag", "Last-Modified")
+
+
+class CachedReads:
+    """DRF viewset mixin: the answers to GET of a list or of one object from the cache.
+
+    The key is page_key's with the negotiated media type and the scheme; the plans are
+    `cached_plans(request)`, by default every plan the user sees (what a list or an
+    object of a plan-scoped resource shows lies in those plans or in the rows all plans
+    share). Authentication, permissions and throttling (DRF's initial()) run before, on
+    a hit too; a 404 or 403 is never kept. The answer is rendered before it is kept.
+    """
+
+    def cached_plans(self, request):
+        return access.seen_plan_ids(request.user)
+
+    def check_permissions(self, request):
+        # The key before the permissions: its one query reads the user's memberships
+        # with the versions, which the permission check then asks without a query.
+        self._page_key = self._store_key = None
+        media_type = request.accepted_media_type or ""
+        if (
+            self.action in ("list", "retrieve")
+            and not media_type.startswith("text/")
+            and request.user.is_authenticated  # else refused: no key to read
+        ):
+            view = type(self)
+            name = "\n".join(
+                [f"api:{view.__module__}.{view.__qualname__}.{self.action}"]
+                + [request.scheme, media_type]
+            )
+            self._page_key = page_key(request, name, self.cached_plans(request))
+        super().check_permissions(request)
+
+    def list(self, request, *args, **kwargs):
+        return self._cached(super().list, request, *args, **kwargs)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._cached(super().retrieve, request, *args, **kwargs)
+
+    def _cached(self, handler, request, *args, **kwargs):
+        key = getattr(self, "_page_key", None)
+        stored = None if key is None else cache.get(key)
+        if stored is not None:
+            content, content_type, headers = stored
+            return HttpResponse(content, content_type=content_type, headers=headers)
+        self._store_key = key
+        return handler(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        key, self._store_key = getattr(self, "_store_key", None), None
+        if key is None or response.status_code != 200 or not hasattr(response, "data"):
+            return response
+        response.render()  # what a hit gives back, and no second rendering after
+        content = _storable(request, response)
+        if content is not None:
+            headers = {h: response[h] for h in KEPT_HEADERS if response.has_header(h)}
+            cache.set(key, (content, response["Content-Type"], headers), TIMEOUT)
+        return response

@@ -127,6 +127,7 @@ PLANS_PER_PAGE = 10
 
 
 @dashboard_page
+@cached_page(shown.seen_plans)
 def home(request):
     """The plans the user may see, each with its period, municipalities and status line.
 
@@ -537,7 +538,7 @@ def meeting_detail(request, pk):
 
 
 @dashboard_page
-@cached_page(shown.organisation_page)
+@cached_page(shown.seen_plans)
 def organisation_detail(request, pk):
     """Everything one municipality (or the police team) carries across the plans it shares."""
     organisation = get_object_or_404(
@@ -641,6 +642,7 @@ def organisation_detail(request, pk):
 
 
 @dashboard_page
+@cached_page(shown.action_page)
 def action_detail(request, pk):
     action = get_object_or_404(
         Action.objects.visible_to(request.user)

@@ -30,6 +30,7 @@ from rest_framework.views import set_rollback
 
 from ivp import access
 from ivp.admin import NOT_ALLOWED
+from ivp.pagecache import CachedReads
 from ivp.versioning import StaleVersion, VersionedModel, conflict_message
 
 VERBS = {
@@ -386,8 +387,10 @@ def version_field():
     )
 
 
-class ScopedModelViewSet(viewsets.ModelViewSet):
-    """A resource under the permission rule: unseen objects are 404, writes checked."""
+class ScopedModelViewSet(CachedReads, viewsets.ModelViewSet):
+    """A resource under the permission rule: unseen objects are 404, writes checked.
+    Its lists and objects are read from the page cache while the plans the user sees
+    are unchanged (ivp/pagecache.py)."""
 
     permission_classes = [RulePermission]
     filter_backends = [StrictFilterBackend, StrictOrderingFilter]
