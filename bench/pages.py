@@ -27,7 +27,10 @@ list, meeting page, municipality page, action page, API list):
 The measuring process and gunicorn run with bench/settings.py: the product's settings with
 bench/urls.py as URLconf, so the do-nothing page exists only in the benchmark. After warming
 up, the measuring process does what a gunicorn worker does once it has loaded the app
-(ivp.wsgi.freeze_loaded_objects).
+(ivp.wsgi.freeze_loaded_objects), including the collection of the young objects after
+every request: Django's test client closes the response as gunicorn does, so that
+collection runs inside each timed request here (the client waits for it), where in
+gunicorn it runs after the body has been written (the worker's next request waits).
 
 Targets: "Veluwe-Noord" is the seed programme (the demo reader lezer.veluwe-noord) and is
 measured on both databases, so the same page with the same content is compared on a small
