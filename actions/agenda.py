@@ -17,6 +17,7 @@ from django_cte import CTE, with_cte
 
 from policies.models import Organisation, Plan
 
+from .lists import attach_latest_progress
 from .models import Action, Meeting
 
 
@@ -58,7 +59,8 @@ class Agenda:
         return list(plans.order_by("title"))
 
     def actions(self):
-        """The items, as of the meeting's day, in the order they are read out."""
+        """The items, as of the meeting's day, in the order they are read out
+        (`items` adds their latest progress)."""
         on_meeting = Action.meetings.through.objects.filter(
             meeting=self.meeting, action=OuterRef("pk")
         )
@@ -70,7 +72,6 @@ class Agenda:
             .annotate(on_meeting=Exists(on_meeting))
             .filter(Q(on_meeting=True) | Q(late_on=True))
             .with_list_relations()
-            .with_latest_progress(on=self.day)
             .order_by(
                 F("deadline").asc(nulls_last=True),
                 "priority__plan__title",
@@ -82,7 +83,10 @@ class Agenda:
 
     @cached_property
     def items(self) -> list[Action]:
-        return list(self.actions())
+        """The items, each with its latest progress known on the meeting's day."""
+        items = list(self.actions())
+        attach_latest_progress(items, on=self.day)
+        return items
 
     @property
     def on_meeting_count(self) -> int:
