@@ -7,6 +7,7 @@ admin asks it (ivp/admin.py).
 """
 
 from collections.abc import Mapping
+from functools import partial
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
@@ -230,8 +231,9 @@ class StrictFilterBackend(DjangoFilterBackend):
     typing error (`?nam=Epe`) or a filter that does not exist (`?slug=` where there
     is none) must not answer every row as if it were obeyed."""
 
-    def allowed_parameters(self, request, queryset, view) -> set[str]:
-        allowed = {api_settings.URL_FORMAT_OVERRIDE}
+    def filter_parameters(self, queryset, view) -> set[str]:
+        """The query parameters the view's FilterSet reads."""
+        names = set()
         filterset_class = self.get_filterset_class(view, queryset)
         if filterset_class is not None:
             for name, filter_ in filterset_class.base_filters.items():
@@ -240,7 +242,12 @@ class StrictFilterBackend(DjangoFilterBackend):
                 # cache it on the class, without the request its choices depend on.
                 widget = filter_.extra.get("widget") or filter_.field_class.widget
                 suffixes = getattr(widget, "suffixes", None) or [""]
-                allowed |= {"_".join(filter(None, (name, s))) for s in suffixes}
+                names |= {"_".join(filter(None, (name, s))) for s in suffixes}
+        return names
+
+    def allowed_parameters(self, request, queryset, view) -> set[str]:
+        allowed = {api_settings.URL_FORMAT_OVERRIDE}
+        allowed |= self.filter_parameters(queryset, view)
         for backend in getattr(view, "filter_backends", ()):
             for attr in ("ordering_param", "search_param"):
                 if hasattr(backend, attr):
@@ -260,6 +267,11 @@ class StrictFilterBackend(DjangoFilterBackend):
                 "%(names)s."
             ) % {"names": ", ".join(sorted(allowed))}
             raise exceptions.ValidationError({name: [message] for name in unknown})
+        if not self.filter_parameters(queryset, view) & set(request.query_params):
+            # No filter asked: every filter would pass the list on unchanged, so the
+            # form that checks the parameters is not built (its fields and their
+            # choices are made per request, a sixth of an unfiltered API list's time).
+            return queryset
         return super().filter_queryset(request, queryset, view)
 
 
@@ -311,7 +323,11 @@ class ScopedModelSerializer(serializers.ModelSerializer):
             child = getattr(field, "child_relation", field)
             queryset = getattr(child, "queryset", None)
             if queryset is not None and hasattr(queryset, "visible_to"):
-                child.queryset = queryset.visible_to(request.user)
+                # Narrowed when the field is asked for its choices (to check a value
+                # sent, or to offer them in the browsable API's form), which is
+                # through get_queryset(); not for every serializer made, as a list
+                # that only shows ids would narrow every relation for nothing.
+                child.get_queryset = partial(_visible, queryset, request.user)
 
     class Meta:
         # Constraint validators of DRF would duplicate (in English wording) what the
@@ -373,6 +389,10 @@ class ScopedModelSerializer(serializers.ModelSerializer):
         ).first()
         if current is not None and submitted != current:
             raise exception(api_conflict_message(instance, submitted))
+
+
+def _visible(queryset, user):
+    return queryset.visible_to(user)
 
 
 def version_field():
