@@ -4,6 +4,8 @@ Every choice list is limited to what the requesting user may see, so a filter ne
 reveals the name of another municipality's plan.
 """
 
+import datetime as dt
+
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +18,7 @@ from policies.filtersets import municipality_choices
 from policies.models import Organisation, Plan, Priority, SafetyField
 
 from .models import Action, Meeting, ProgressUpdate, Status
+from .models.actions import added_condition
 
 
 def _owner_choices(request):
@@ -88,6 +91,11 @@ class ActionFilterSet(django_filters.FilterSet):
         field_name="meetings", queryset=visible_choices(Meeting), label=_("meeting")
     )
     unplanned = django_filters.BooleanFilter(label=_("unplanned"))
+    # added_after / added_before: the unplanned actions added in that range, as the
+    # dashboard counts them (added_condition: without a date of adding, the deadline's).
+    added = django_filters.DateFromToRangeFilter(
+        method="filter_added", label=_("unplanned, added")
+    )
     # ?veld=jeugd: the actions of the priorities tagged with that VNG safety field,
     # the same narrowing as the dashboard's (Priority.objects.in_safety_field).
     veld = SafetyFieldFilter(
@@ -110,6 +118,7 @@ class ActionFilterSet(django_filters.FilterSet):
             "deadline",
             "meeting",
             "unplanned",
+            "added",
             "veld",
             "q",
         ]
@@ -124,6 +133,13 @@ class ActionFilterSet(django_filters.FilterSet):
             return queryset
         field = "status_on" if "status_on" in queryset.query.annotations else "status"
         return queryset.filter(**{f"{field}__in": value})
+
+    def filter_added(self, queryset, name, value):
+        if not value or (value.start is None and value.stop is None):
+            return queryset
+        return queryset.filter(
+            added_condition(value.start or dt.date.min, value.stop or dt.date.max)
+        )
 
     def filter_priority(self, queryset, name, value):
         """A priority includes its sub-priorities (1 includes 1.1 and 1.2)."""

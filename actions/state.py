@@ -249,8 +249,9 @@ class PlanState(StatusCounted):
         )
 
     def _all_actions(self):
-        """The plan's actions on the state day, whatever the safety field."""
-        queryset = Action.objects.filter(priority__plan__in=self.plan_ids)
+        """The plan's actions on the state day, whatever the safety field. The same
+        queryset as the list its links open (`list_filters`)."""
+        queryset = Action.objects.covered_by(self.plan, self.period.year)
         if self.user is not None:
             queryset = queryset.visible_to(self.user)
         return queryset.as_of(self.day, once=True)
@@ -270,6 +271,44 @@ class PlanState(StatusCounted):
             & ~Q(status_on__in=CLOSED_STATUSES),
             "unplanned": added_condition(period.start, period.end),
         }
+
+    def list_filters(self) -> dict[str, dict]:
+        """The query of the plan's actions page (actions/filtersets.py) that lists what
+        each number of this state counts, with the statuses of the state day: per list
+        (`conditions`), per status, and "all" for `total`. An IVP's list holds its
+        programmes of the year (`?jaar=`, Action.objects.covered_by), a past state
+        day's gives the statuses known then and leaves out later actions (`?as_of=`),
+        a safety field narrows it as it narrows this state (`?veld=`)."""
+        base = {}
+        if self.covers_programmes:
+            base["jaar"] = self.period.year
+        if not self.shows_today:
+            base["as_of"] = self.day
+        if self.safety_field:
+            base["veld"] = self.safety_field
+        open_statuses = [s for s in Status.values if s not in CLOSED_STATUSES]
+        period, upcoming = self.period, self.upcoming
+        filters = {
+            "all": {},
+            # late_condition: a deadline before the state day and not closed then.
+            "late": {
+                "deadline_before": self.day - dt.timedelta(days=1),
+                "status": open_statuses,
+            },
+            "due_now": {"deadline_after": period.start, "deadline_before": period.end},
+            "due_next": {
+                "deadline_after": upcoming.start,
+                "deadline_before": upcoming.end,
+                "status": open_statuses,
+            },
+            "unplanned": {
+                "unplanned": "true",
+                "added_after": period.start,
+                "added_before": period.end,
+            },
+            **{status: {"status": [status]} for status in Status.values},
+        }
+        return {name: {**base, **query} for name, query in filters.items()}
 
     def actions_with_lists(self):
         """actions() with a flag per list: `in_late`, `in_due_now`, `in_due_next`,

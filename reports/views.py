@@ -12,6 +12,7 @@ import datetime as dt
 
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import (
@@ -27,6 +28,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -35,7 +37,7 @@ from actions.exports import actions_dataset, dataset_response
 from actions.filtersets import ActionFilterSet
 from actions.history import history_entries
 from actions.lists import capped_lists
-from actions.models import CLOSED_STATUSES, Action, Meeting, Status
+from actions.models import Action, Meeting, Status
 from actions.models.actions import late_condition
 from actions.state import PlanState, counts_of, status_aggregates
 from ivp import access
@@ -104,8 +106,10 @@ def pdf_url(name: str, *args) -> str | None:
         return None
 
 
-def plan_actions(user, plan):
-    return Action.objects.visible_to(user).for_plan(plan)
+def plan_actions(user, plan, year: int | None = None):
+    """The actions the plan's figures of `year` hold (an IVP's: its programmes' too),
+    as the dashboard counts them."""
+    return Action.objects.visible_to(user).covered_by(plan, year)
 
 
 def dashboard_page(view):
@@ -314,21 +318,8 @@ def plan_dashboard(request, pk):
     field_query = f"&veld={state.safety_field}" if state.safety_field else ""
     upcoming = state.upcoming
     on = state.day
-    open_statuses = [s for s in Status.values if s not in CLOSED_STATUSES]
-    # The filtered actions page shows today's statuses: its links are for reading on.
-    links = {
-        "late": {"deadline_before": on - dt.timedelta(days=1), "status": open_statuses},
-        "due_now": {"deadline_after": period.start, "deadline_before": period.end},
-        "due_next": {
-            "deadline_after": upcoming.start,
-            "deadline_before": upcoming.end,
-            "status": open_statuses,
-        },
-        "unplanned": {"unplanned": "true"},
-    }
-    if state.safety_field:
-        for link in links.values():
-            link["veld"] = state.safety_field
+    # Each number's link opens the actions page listing what it counts.
+    links = state.list_filters()
     lists = capped_lists(
         state.actions().with_list_relations(),
         state.conditions(),
@@ -389,6 +380,11 @@ def plan_dashboard(request, pk):
             "pdf_annual": pdf_url("pdf:annual", plan.pk, period.year),
             "may_add_action": access.may_add_action(request.user, plan, seen=True),
             "programmes": programmes,
+            "all_query": urlencode(links["all"], doseq=True),
+            "status_links": [
+                (status, n, urlencode(links[status.value], doseq=True))
+                for status, n in state.status_counts
+            ],
             "parent": plan.parent if plan.parent_visible else None,
             "may_make_next_programme": plan.is_programme and plan.may_change,
         },
@@ -398,8 +394,9 @@ def plan_dashboard(request, pk):
 # --- actions of a plan, filtered -----------------------------------------------------
 
 
-def narrow_choices(filterset: ActionFilterSet, plan: Plan) -> None:
-    """Within one plan, offer only that plan's priorities, owners and meetings.
+def narrow_choices(filterset: ActionFilterSet, plan: Plan, year: int | None) -> None:
+    """Within one plan, offer only that plan's priorities, owners and meetings (an
+    IVP's: its programmes' of `year` too, as its list holds them).
 
     The FilterSet is the shared one (actions/filtersets.py); only the choice lists are
     narrowed here. The plan is fixed by the URL, and "plan_municipality" would select
@@ -409,34 +406,50 @@ def narrow_choices(filterset: ActionFilterSet, plan: Plan) -> None:
     filterset.filters.pop("plan", None)
     filterset.filters.pop("plan_municipality", None)
     filterset.filters["municipality"].queryset = plan.municipalities.order_by("name")
+    plans = plan.covered_plans(year)
     filterset.filters["priority"].queryset = Priority.objects.filter(
-        plan=plan
-    ).order_by("sort_key", "position", "id")
+        plan__in=plans
+    ).order_by("plan__start_year", "plan_id", "sort_key", "position", "id")
     filterset.filters["owner"].queryset = Organisation.objects.filter(
-        pk__in=Action.objects.for_plan(plan).values("owners")
+        pk__in=Action.objects.covered_by(plan, year).values("owners")
     ).order_by("name")
-    filterset.filters["meeting"].queryset = Meeting.objects.filter(plans=plan).order_by(
-        "date"
-    )
+    filterset.filters["meeting"].queryset = Meeting.objects.filter(
+        pk__in=Meeting.plans.through.objects.filter(plan__in=plans).values("meeting_id")
+    ).order_by("date")
 
 
 def actions_page(request, plan: Plan | None):
-    """The filtered, paginated list of actions: of one plan, or of every visible plan."""
+    """The filtered, paginated list of actions: of one plan, or of every visible plan.
+
+    An IVP's list holds its programmes' actions too: of the year `?jaar=` (as its
+    dashboard of that year counts them), else of every year."""
+    year, year_error = None, None
+    covers_programmes = plan is not None and plan.kind == Plan.Kind.IVP
     if plan is None:
         queryset = Action.objects.visible_to(request.user).order_by(
             "priority__plan__title", "priority__sort_key", "position", "id"
         )
     else:
-        queryset = plan_actions(request.user, plan).order_by(
-            "priority__sort_key", "position", "id"
-        )
+        if request.GET.get("jaar"):
+            try:
+                year = forms.IntegerField(
+                    min_value=plan.start_year, max_value=plan.end_year
+                ).clean(request.GET["jaar"])
+            except ValidationError:
+                year_error = _(
+                    "The year was not understood; the actions of every year are shown."
+                )
+        order = ("priority__sort_key", "position", "id")
+        if covers_programmes:
+            order = ("priority__plan__start_year", "priority__plan_id", *order)
+        queryset = plan_actions(request.user, plan, year).order_by(*order)
     filterset = ActionFilterSet(
         request.GET or None,
         queryset=queryset.with_list_relations().with_latest_progress(),
         request=request,
     )
     if plan is not None:
-        narrow_choices(filterset, plan)
+        narrow_choices(filterset, plan, year)
     form = filterset.form
     form.fields["status"].widget = forms.CheckboxSelectMultiple(
         choices=form.fields["status"].choices
@@ -474,6 +487,14 @@ def actions_page(request, plan: Plan | None):
             "page": page,
             "today": timezone.localdate(),
             "filtered": filterset.is_bound,
+            # The state of a past day (?as_of=), which the heading names.
+            "as_of": filterset.form.cleaned_data.get("as_of")
+            if filterset.is_bound and filterset.is_valid()
+            else None,
+            "year": year,
+            "year_error": year_error,
+            "covers_programmes": covers_programmes,
+            "show_plan": plan is None or covers_programmes,
             "may_add_action": plan is not None
             and access.may_add_action(request.user, plan, seen=True),
         },

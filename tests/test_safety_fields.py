@@ -124,7 +124,9 @@ def status_figures(html: str) -> dict[str, int]:
     return {
         key: int(
             re.search(
-                rf'data-status="{key}">.*?ivp-numeric">(\d+)</td>', html, re.S
+                rf'data-status="{key}">.*?ivp-numeric">(?:<a [^>]*>)?(\d+)(?:</a>)?</td>',
+                html,
+                re.S,
             ).group(1)
         )
         for key in [*Status.values, "total"]

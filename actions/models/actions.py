@@ -357,6 +357,13 @@ class ActionQuerySet(ScopedQuerySet, models.QuerySet):
     def for_plan(self, plan):
         return self.filter(priority__plan=plan)
 
+    def covered_by(self, plan, year: int | None = None):
+        """The actions `plan`'s figures of `year` hold (Plan.covered_plans): its own
+        and, for an IVP, its programmes' of that year, or of every year without one.
+        The dashboard counts them (PlanState) and its links list them (the plan's
+        actions page, `?jaar=`), so a number and the list behind it are one query."""
+        return self.filter(priority__plan__in=plan.covered_plans(year))
+
     def open(self):
         """Actions whose current status still makes a passed deadline matter."""
         return self.exclude(status__in=CLOSED_STATUSES)
@@ -708,8 +715,7 @@ class Action(VersionedModel):
         one trekker has one part, the action as a whole, which follows its latest update.
 
         `updates`: the action's progress updates newest first, when the caller has them
-        already (the action page); the owners come from `owners.all()` (prefetched or
-        not).
+        already (the action page); the owners come from `trekkers()`.
         """
         if updates is None and "progress_updates" in getattr(
             self, "_prefetched_objects_cache", {}
@@ -719,7 +725,7 @@ class Action(VersionedModel):
             )
         if updates is None:
             updates = list(self.progress_updates.order_by("-date", "-id"))
-        owners = sorted(self.owners.all(), key=lambda o: o.name)
+        owners = sorted(self.trekkers(), key=lambda o: o.name)
         if len(owners) <= 1:
             return [Part.of(None, updates[0] if updates else None, self)]
         parts = []
@@ -740,7 +746,14 @@ class Action(VersionedModel):
     @property
     def is_shared(self) -> bool:
         """Several trekkers, each reporting its own part."""
-        return len(self.owners.all()) > 1
+        return len(self.trekkers()) > 1
+
+    def trekkers(self) -> list:
+        """The owners (trekkers): as a list prefetched them into `owner_list`
+        (Prefetch to_attr: the API's list, which only shows them), else through the
+        related manager, prefetched or not."""
+        listed = getattr(self, "owner_list", None)
+        return listed if listed is not None else list(self.owners.all())
 
     def record_progress(
         self,

@@ -167,18 +167,21 @@ class Plan(VersionedModel):
             return str(self.start_year)
         return f"{self.start_year}-{self.end_year}"
 
-    def covered_plans(self, year: int):
+    def covered_plans(self, year: int | None):
         """The plans whose actions, agreements and indicators this plan's figures of
         `year` hold: the plan itself and, for an IVP, its programmes that run in that
         year ("the annual report of an IVP covers its programmes of that year").
 
         Only the programmes of that year: an unfinished action carried over to next
         year's programme lives on as a new action there, and counting last year's
-        programme too would count it twice. A list of ids for a plan without programmes
-        (so its queries stay as they were), else a one-column subquery.
+        programme too would count it twice. Without a year (an IVP's list of all its
+        actions), its programmes of every year. A list of ids for a plan without
+        programmes (so its queries stay as they were), else a one-column subquery.
         """
         if self.kind != self.Kind.IVP:
             return [self.pk]
+        if year is None:
+            return Plan.objects.family_of(self.pk)
         return Plan.objects.filter(
             Q(pk=self.pk) | Q(parent=self, start_year__lte=year, end_year__gte=year)
         ).values("pk")

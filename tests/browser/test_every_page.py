@@ -140,6 +140,14 @@ PAGES = [
     ),
     Page("plan actions", lambda o: _url("reports:plan_actions", o.plan)),
     Page(
+        "plan actions of a past day, an IVP's with its programme of the year",
+        lambda o: _url(
+            "reports:plan_actions",
+            o.plan.parent or o.plan,
+            "?jaar=2021&as_of=2021-06-30&status=ongoing",
+        ),
+    ),
+    Page(
         "agreements and results",
         lambda o: _url("reports:plan_results", o.plan, "?jaar=2021"),
     ),
