@@ -36,6 +36,7 @@ from ivp.periods import Period
 from policies.comparison import comparison_plans
 from policies.dataversion import data_version
 from policies.models import (
+    AgendaPriority,
     Indicator,
     Organisation,
     Plan,
@@ -257,6 +258,10 @@ def plan_content(plan: Plan) -> dict:
     state = PlanState(plan, period)
     rows = state.priority_rows if plan.public_priorities or plan.public_actions else []
     content = {"plan": plan, "period": period, "priority_rows": rows}
+    if plan.public_priorities:
+        # The agendas it cites and which of its priorities serve each, as its annual
+        # report shows them (its own: a programme's are copies of its IVP's).
+        content["agenda"] = AgendaPriority.objects.filter(plan=plan.pk).served()
     if plan.public_actions:
         for row in rows:
             row.bar = mark_safe(status_bar_svg(row.counts, title=str(row.priority)))

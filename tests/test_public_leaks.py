@@ -8,6 +8,7 @@ a municipality did not publish, no e-mail address and no user's name may appear;
 answers carry cache headers and never a cookie.
 """
 
+import html
 import re
 from collections import Counter
 
@@ -22,7 +23,14 @@ from django.test import Client, override_settings
 from actions.demo import demo_progress_load
 from actions.models import Action, ProgressUpdate
 from policies.demo import demo_results_load, demo_users_load
-from policies.models import Agreement, Indicator, Plan, Priority, SafetyField
+from policies.models import (
+    AgendaPriority,
+    Agreement,
+    Indicator,
+    Plan,
+    Priority,
+    SafetyField,
+)
 from policies.seeds import seeds_load
 from reports import public
 
@@ -126,6 +134,11 @@ def shown_text(published):
         if plan.public_priorities or plan.public_actions:
             for row in priorities.values_list("title", "objective"):
                 texts |= set(row)
+        if plan.public_priorities:
+            # The agendas its priorities serve (its own list, as its annual report).
+            texts |= set(
+                AgendaPriority.objects.filter(plan=plan).values_list("title", flat=1)
+            )
         if plan.public_actions:
             texts |= set(
                 Action.objects.filter(priority__plan__in=ids).values_list(
@@ -163,6 +176,13 @@ def secrets():
             hidden |= {
                 ("priority", t)
                 for t in Priority.objects.filter(plan=plan).values_list("title", flat=1)
+            }
+        if not listed or not plan.public_priorities:
+            hidden |= {
+                ("agenda priority", t)
+                for t in AgendaPriority.objects.filter(plan=plan).values_list(
+                    "title", flat=True
+                )
             }
         if not listed or not plan.public_actions:
             hidden |= {
@@ -243,6 +263,32 @@ def test_stadskanaal_shows_its_published_ivp_with_7_priorities_and_19_agreements
     assert sum(1 for row in data["rows"] if row["kind"] == "agreement") == 19
     csv_text = client.get(f"/openbaar/stadskanaal/{STADSKANAAL_IVP}.csv").content
     assert b"creativecommons.org/licenses/by/4.0" in csv_text
+
+
+def test_the_plan_page_shows_the_agendas_its_priorities_serve(
+    seeded, django_db_blocker
+):
+    """As the annual report's chapter (AgendaPriority.objects.served()), and only
+    when the municipality published its priorities."""
+    client = Client()
+    url = f"/openbaar/stadskanaal/{STADSKANAAL_IVP}/"
+    served = AgendaPriority.objects.filter(plan__slug=STADSKANAAL_IVP).served()
+    assert len(served) == 16
+    page = html.unescape(client.get(url).content.decode())
+    assert "Aansluiting op de regionale en landelijke prioriteiten" in page
+    for row in served:
+        assert row.title in page
+        for priority in row.priorities:
+            assert priority in page
+    with django_db_blocker.unblock(), transaction.atomic():
+        plan = Plan.objects.get(slug=STADSKANAAL_IVP)
+        plan.public_priorities = False
+        plan.save()
+        hidden = html.unescape(client.get(url).content.decode())
+        transaction.set_rollback(True)
+    # Its priorities' titles may still show with its actions; the agendas do not.
+    assert "Aansluiting op de regionale" not in hidden
+    assert 'id="agenda"' not in hidden
 
 
 def test_an_unpublished_plan_is_a_404_there(seeded):
