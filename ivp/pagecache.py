@@ -36,9 +36,11 @@ import hashlib
 import re
 from collections.abc import Callable
 from functools import wraps
+from types import FunctionType, SimpleNamespace
 
 from django.contrib.messages import get_messages
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import CharField, IntegerField, Value
 from django.db.models.functions import Cast
 from django.http import HttpResponse
@@ -53,8 +55,9 @@ PLACEHOLDER = b"ivp-csrf-token-placeholder"
 _TOKEN = re.compile(rb'(name="csrfmiddlewaretoken" value=")([^"]*)(")')
 
 
-def page_key(request, name: str, plan_ids) -> str:
-    """The cache key of this request's page `name`, showing the plans `plan_ids`."""
+def page_key(request, name: str, plans: Callable, *args, **kwargs) -> str:
+    """The cache key of this request's page `name`, showing the plans
+    `plans(request, *args, **kwargs)` names (reports/shown.py)."""
     parts = [
         name,
         request.get_host(),
@@ -63,36 +66,97 @@ def page_key(request, name: str, plan_ids) -> str:
         timezone.localdate().isoformat(),
         # Read before the view reads the data, never after: a write committed in
         # between then gives a page newer than its key, not one older.
-        _data_version(request.user, plan_ids),
+        _data_version(request, plans, args, kwargs),
         repr(access.rights(request.user)),
     ]
     digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
     return "page:" + digest
 
 
-def _data_version(user, plan_ids) -> str:
-    """data_version(plan_ids), read in one query with the user's memberships when the
-    request has not read those yet: the view needs them anyway (ivp/access.py keeps
-    them for the request), so the key costs a page no query of its own."""
+def _data_version(request, plans, args, kwargs) -> str:
+    """data_version() of the plans shown, read in one query with the user's memberships
+    when the request has not read those yet: the view needs them anyway (ivp/access.py
+    keeps them for the request), so the key costs a page no query of its own."""
     from policies.dataversion import fingerprint, version_rows
 
+    user = request.user
     if hasattr(user, "_ivp_memberships") or not user.is_authenticated:
-        return fingerprint(version_rows(plan_ids))
+        return fingerprint(version_rows(plans(request, *args, **kwargs)))
+    rows = _key_rows(request, plans, args, kwargs)
+    access.remember_memberships(
+        user, [(org, role) for kind, org, role in rows if kind == 1]
+    )
+    return fingerprint((plan, int(v)) for kind, plan, v in rows if kind == 0)
+
+
+def _key_query(user, plan_ids):
+    """The versions of the plans shown and the user's memberships: (kind, id, value)."""
+    from policies.dataversion import version_rows
+
     text = CharField()
     kind = Value(0, output_field=IntegerField())
     versions = version_rows(plan_ids).annotate(kind=kind, value=Cast("version", text))
     members = access.memberships_query(user).annotate(
         kind=Value(1, output_field=IntegerField()), value=Cast("role", text)
     )
-    rows = list(
-        versions.values_list("kind", "plan_id", "value").union(
-            members.values_list("kind", "organisation_id", "value"), all=True
-        )
+    return versions.values_list("kind", "plan_id", "value").union(
+        members.values_list("kind", "organisation_id", "value"), all=True
     )
-    access.remember_memberships(
-        user, [(org, role) for kind, org, role in rows if kind == 1]
+
+
+# The key's query of each kind of page, built and compiled once per process: for a
+# page of many plans, building and compiling its nested subqueries took longer than
+# PostgreSQL took to run them. Compiled for stand-in values no row has (a user, the
+# URL's ids), which each request replaces with its own: the same SQL, the same
+# parameters, as the query built anew (tests/test_page_cache_more.py compares them).
+_STATEMENTS: dict = {}
+_STAND_IN_USER = -7_340_001
+_STAND_IN_ARGS = -7_340_100
+
+
+def _key_rows(request, plans, args, kwargs) -> list:
+    sql, params = _key_statement(request, plans, args, kwargs)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _key_statement(request, plans, args, kwargs) -> tuple[str, list]:
+    """The SQL and parameters of _key_query() for this request."""
+    user = request.user
+    values = [*args, *kwargs.values()]
+    # Only what names its plans by the request's user and the URL's ids alone.
+    if not isinstance(plans, FunctionType) or any(type(v) is not int for v in values):
+        sql, params = _key_query(
+            user, plans(request, *args, **kwargs)
+        ).query.sql_with_params()
+        return sql, list(params)
+    shape = (plans, access.is_beheerder(user), len(args), tuple(kwargs))
+    shape += (connection.vendor,)
+    statement = _STATEMENTS.get(shape)
+    if statement is None:
+        statement = _STATEMENTS[shape] = _compile_key(user, plans, args, kwargs)
+    sql, params = statement
+    actual = {_STAND_IN_USER: user.pk}
+    actual.update((_STAND_IN_ARGS - i, value) for i, value in enumerate(values))
+    return sql, [actual.get(p, p) if type(p) is int else p for p in params]
+
+
+def _compile_key(user, plans, args, kwargs):
+    stand_in = user._meta.model(  # the class, also through a lazy request.user
+        pk=_STAND_IN_USER, is_active=user.is_active, is_superuser=user.is_superuser
     )
-    return fingerprint((plan, int(v)) for kind, plan, v in rows if kind == 0)
+    n = len(args)
+    stand_in_args = [_STAND_IN_ARGS - i for i in range(n)]
+    stand_in_kwargs = {k: _STAND_IN_ARGS - n - i for i, k in enumerate(kwargs)}
+    query = _key_query(
+        stand_in,
+        plans(SimpleNamespace(user=stand_in), *stand_in_args, **stand_in_kwargs),
+    )
+    sql, params = query.query.sql_with_params()
+    if _STAND_IN_USER not in params:
+        raise ValueError("The key's query does not name its user as a parameter.")
+    return sql, tuple(params)
 
 
 def _has_messages(request) -> bool:
@@ -130,7 +194,7 @@ def cached_page(plans: Callable) -> Callable:
         def wrapper(request, *args, **kwargs):
             if request.method not in ("GET", "HEAD") or _has_messages(request):
                 return view(request, *args, **kwargs)
-            key = page_key(request, name, plans(request, *args, **kwargs))
+            key = page_key(request, name, plans, *args, **kwargs)
             stored = cache.get(key)
             if stored is not None:
                 content, content_type = stored
@@ -155,6 +219,11 @@ def cached_page(plans: Callable) -> Callable:
 KEPT_HEADERS = ("ETag", "Last-Modified")
 
 
+def seen_plans(request, *args, **kwargs):
+    """Every plan the user sees (access.seen_plan_ids)."""
+    return access.seen_plan_ids(request.user)
+
+
 class CachedReads:
     """DRF viewset mixin: the answers to GET of a list or of one object from the cache.
 
@@ -165,8 +234,8 @@ class CachedReads:
     a hit too; a 404 or 403 is never kept. The answer is rendered before it is kept.
     """
 
-    def cached_plans(self, request):
-        return access.seen_plan_ids(request.user)
+    # A plain function of the request (not a method): its query is compiled once.
+    cached_plans = staticmethod(seen_plans)
 
     def check_permissions(self, request):
         # The key before the permissions: its one query reads the user's memberships
@@ -183,7 +252,7 @@ class CachedReads:
                 [f"api:{view.__module__}.{view.__qualname__}.{self.action}"]
                 + [request.scheme, media_type]
             )
-            self._page_key = page_key(request, name, self.cached_plans(request))
+            self._page_key = page_key(request, name, self.cached_plans)
         super().check_permissions(request)
 
     def list(self, request, *args, **kwargs):

@@ -4,8 +4,10 @@ rights never gets another's entry, the API's media types are entries of their ow
 a hit costs the same few queries for any number of actions."""
 
 import datetime as dt
+from types import SimpleNamespace
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -14,7 +16,9 @@ from django.utils.formats import date_format
 from rest_framework.test import APIClient
 
 from actions.models import Action, Meeting, Status
+from ivp.pagecache import _key_query, _key_statement
 from policies.models import Membership, Plan
+from reports import shown
 
 from .factories import (
     ActionFactory,
@@ -36,6 +40,7 @@ from .test_page_cache import (
 )
 
 pytestmark = pytest.mark.django_db
+User = get_user_model()
 
 
 @pytest.fixture
@@ -182,6 +187,24 @@ def test_an_action_page_hit_costs_the_same_few_queries_for_20_and_500_actions(wo
     small = _hit_queries(reader, url)
     dashboard_actions(world.plan, 480)
     assert small == _hit_queries(reader, url) <= HIT_QUERIES
+
+
+# --- the key's query, compiled once per kind of page -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "plans", [shown.seen_plans, shown.action_page, shown.plan_page, shown.meeting_page]
+)
+def test_the_compiled_key_query_is_the_query_built_anew(world, plans):
+    stranger = world.member("reader", MunicipalityFactory())
+    users = (world.reader, world.officer, world.beheerder, stranger)
+    pks = (world.action.pk, world.plan.pk, world.meeting.pk)
+    for user, pk in zip(users, pks * 2, strict=False):
+        request = SimpleNamespace(user=User.objects.get(pk=user.pk))
+        statement = _key_statement(request, plans, (), {"pk": pk})
+        fresh = _key_query(request.user, plans(request, pk=pk)).query
+        sql, params = fresh.sql_with_params()
+        assert statement == (sql, list(params)), (user, pk)
 
 
 # --- the start page --------------------------------------------------------------------
