@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from actions.demo import demo_progress_load
-from actions.models import Action
+from actions.models import Action, Status
 from policies.models import Organisation, Plan
 from policies.seeds import seeds_load
 
@@ -106,6 +106,39 @@ def test_every_number_of_an_ivp_dashboard_opens_a_list_of_that_many_actions(
             assert {a.pk for a in found.context["page"].paginator.object_list} == {
                 a.pk for a in shown["actions"]
             }, name
+
+
+PRIORITY_ROW = re.compile(
+    r'<tr class="utrecht-table__row" data-priority="\d+">\s*<th [^>]*><a href="([^"]+)">'
+    r"(.*?)</tr>",
+    re.S,
+)
+
+
+@pytest.mark.parametrize(
+    "slug", ["veluwe-noord-ivp-2020-2023", "veluwe-noord-uvp-2021"]
+)
+def test_each_priority_of_a_past_quarter_opens_the_actions_it_counts(seeded, slug):
+    """A priority's name links to its actions (with its sub-priorities'): as many as
+    its row's total, each with the status of the quarter's last day it counted."""
+    client = seeded
+    plan = Plan.objects.get(slug=slug)
+    response = client.get(
+        reverse("reports:plan", args=[plan.pk]),
+        {"periode": "kwartaal", "jaar": 2021, "kwartaal": 2},
+    )
+    rows = PRIORITY_ROW.findall(response.content.decode())
+    assert len(rows) == len(response.context["priority_rows"])
+    order = [status.value for status in Status.in_order()]
+    compared = 0
+    for href, cells in rows:
+        *per_status, total = map(int, re.findall(r'ivp-numeric">(\d+)</td>', cells))
+        found = listed(client, html_lib.unescape(href))
+        assert found.context["page"].paginator.count == total, href
+        counted = Counter({s: n for s, n in zip(order, per_status, strict=True) if n})
+        assert shown_statuses(found) == counted, href
+        compared += total
+    assert compared > 0
 
 
 def test_a_past_quarters_list_shows_the_statuses_of_its_last_day_and_says_so(seeded):
