@@ -224,3 +224,33 @@ def test_the_browsable_form_offers_only_what_the_officer_sees(client):
     assert str(world.epe.pk) in options["owners"]
     meetings = {str(world.objects[s]["meeting"].pk) for s in ("shared", "epe")}
     assert options["meetings"] == meetings
+
+
+def test_a_change_answers_with_the_relations_it_made():
+    """A PATCH answers with the owners, partners and meetings it has just set, not
+    those read before (the list's plain lists are for reading only)."""
+    epe, hattem = MunicipalityFactory(name="Epe"), MunicipalityFactory(name="Hattem")
+    police = PartnerFactory(name="Politie")
+    plan = PlanFactory(municipalities=[epe, hattem])
+    action = ActionFactory(priority=PriorityFactory(plan=plan), owners=[epe])
+    meeting = MeetingFactory()
+    meeting.plans.add(plan)
+    client = _client(UserFactory(username="beheerder", is_superuser=True))
+    response = client.patch(
+        f"/api/v1/actions/{action.pk}/",
+        {
+            "owners": [epe.pk, hattem.pk],
+            "partners": [police.pk],
+            "meetings": [meeting.pk],
+            "version": action.version,
+        },
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    data = response.json()
+    assert data["owners"] == [epe.pk, hattem.pk]
+    assert [o["name"] for o in data["owner_organisations"]] == ["Epe", "Hattem"]
+    assert [p["organisation"]["name"] for p in data["per_owner"]] == ["Epe", "Hattem"]
+    assert data["partners"] == [police.pk]
+    assert data["meetings"] == [meeting.pk]
+    assert client.get(f"/api/v1/actions/{action.pk}/").json() == data

@@ -186,9 +186,9 @@ class ActionSerializer(ScopedModelSerializer):
         _organisation) and from the prefetched lists."""
         special = {
             "plan": self._plan,
-            "owners": lambda action: [o.pk for o in action.owners.all()],
+            "owners": lambda action: [o.pk for o in action.trekkers()],
             "owner_organisations": lambda action: [
-                self._organisation(o) for o in action.owners.all()
+                self._organisation(o) for o in action.trekkers()
             ],
             "partners": lambda action: [o.pk for o in _listed(action, "partners")],
             "meetings": lambda action: [m.pk for m in _listed(action, "meetings")],

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from rest_framework import filters
+from rest_framework.permissions import SAFE_METHODS
 
 from actions import filtersets
 from actions.models import Action, Meeting, ProgressUpdate
@@ -27,21 +28,27 @@ class ActionViewSet(ScopedModelViewSet):
 
     # Each row's latest progress by the one rule (ActionQuerySet.with_latest_progress);
     # ?as_of= (the FilterSet) asks it as of that day instead.
-    queryset = (
-        Action.objects.with_list_relations()
-        # Partners and meetings are shown as ids only: plain lists (to_attr) instead of
-        # a related manager and a filtered queryset per row, which cost more than the
-        # queries. The shared actions' progress updates (per_owner) are read for the
-        # shared rows of a page only (serializers.ActionListSerializer).
-        .prefetch_related(
-            Prefetch("partners", to_attr=serializers.PARTNERS),
-            Prefetch("meetings", to_attr=serializers.MEETINGS),
-        )
-        .with_latest_progress()
-    )
+    queryset = Action.objects.select_related("priority__plan").with_latest_progress()
     serializer_class = serializers.ActionSerializer
     filterset_class = ActionFilterSet
     ordering_fields = ["id", "deadline", "status", "title", "position", "updated_at"]
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.request.method in SAFE_METHODS:
+            # Only shown: the owners, partners and meetings as plain lists (to_attr;
+            # the owners as Action.trekkers() reads them) instead of a related manager
+            # and a filtered queryset per row, which cost more than the queries. The
+            # shared actions' progress updates (per_owner) are read for the shared
+            # rows of a page only (serializers.ActionListSerializer).
+            return queryset.prefetch_related(
+                Prefetch("owners", to_attr="owner_list"),
+                Prefetch("partners", to_attr=serializers.PARTNERS),
+                Prefetch("meetings", to_attr=serializers.MEETINGS),
+            )
+        # A write sets them through the related managers, which keep a prefetched
+        # relation current; a list taken before the write would show the old ones.
+        return queryset.prefetch_related("owners", "partners", "meetings")
 
     def perform_update(self, serializer):
         with transaction.atomic():
