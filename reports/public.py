@@ -20,7 +20,7 @@ from collections import defaultdict
 from functools import wraps
 
 from django.core.cache import cache
-from django.db.models import Max, Q, Sum
+from django.db.models import Max, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
@@ -93,10 +93,15 @@ def plan_or_404(organisation: Organisation, slug: str) -> Plan:
 
 
 def index_version(plans) -> tuple[str, object]:
-    """The index and municipality pages show plans' own fields only."""
-    row = plans.aggregate(version=Sum("version"), at=Max("updated_at"))
-    ids = ",".join(str(pk) for pk in plans.order_by("pk").values_list("pk", flat=True))
-    return f"{ids}:{row['version']}:{row['at']}", row["at"]
+    """The version of the index and municipality pages, and their Last-Modified.
+
+    The database's data version of the plans shown (which holds the rows all plans
+    share, such as the municipalities' names), as every other cached page has it: a
+    sum of the plans' own edit counters missed a write that went around save() and a
+    renamed municipality. The plans are named by a subquery: a plan published or
+    withdrawn changes the set, and so the fingerprint."""
+    at = plans.aggregate(at=Max("updated_at"))["at"]
+    return data_version(plans.order_by().values("pk")), at
 
 
 # --- serving from the cache -------------------------------------------------------------

@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 from actions.imports import programme_import
 from actions.models import Action, Meeting, Status
 from ivp.pagecache import PLACEHOLDER
-from policies.models import Membership, Plan, Priority
+from policies.models import Membership, Organisation, Plan, Priority
 from policies.workbook import export_plan, import_plan
 
 from .factories import (
@@ -428,3 +428,22 @@ def test_a_bare_update_shows_on_the_cached_public_pages_of_a_plan_and_its_ivp(cl
     for url in pages:
         content = client.get(url).content.decode()
         assert "Fietsendiefstal" in content and "Woninginbraak" not in content, url
+
+
+def test_a_bare_update_shows_on_the_cached_public_index_and_municipality_page(client):
+    """The index and a municipality's page key on the database's data version too:
+    a plan's title or a municipality's name written around save() shows at once."""
+    town = MunicipalityFactory(name="Epe")
+    plan = PlanFactory(
+        slug="ivp-epe", title="IVP Epe", municipalities=[town], start_year=2021
+    )
+    plan.set_published(True)
+    plan.save()
+    pages = ["/openbaar/", "/openbaar/epe/"]
+    for url in pages:
+        client.get(url)
+        assert not client.get(url).templates, f"{url} is not served from the cache"
+    Plan.objects.filter(pk=plan.pk).update(title="Veiligheidsplan Epe")
+    assert "Veiligheidsplan Epe" in client.get("/openbaar/epe/").content.decode()
+    Organisation.objects.filter(pk=town.pk).update(name="Gemeente Epe")
+    assert "Gemeente Epe" in client.get("/openbaar/").content.decode()
