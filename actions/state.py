@@ -251,6 +251,13 @@ class PlanState(StatusCounted):
     def _all_actions(self):
         """The plan's actions on the state day, whatever the safety field. The same
         queryset as the list its links open (`list_filters`)."""
+        return self._actions_on_day
+
+    @cached_property
+    def _actions_on_day(self):
+        # Built once: the counts and the lists both start from it, and building the
+        # day's status (as_of) is a large part of making either query. A queryset is
+        # only chained from here, never changed, so they can share it.
         queryset = Action.objects.covered_by(self.plan, self.period.year)
         if self.user is not None:
             queryset = queryset.visible_to(self.user)
