@@ -23,7 +23,7 @@ models through the app registry when a rule runs, never by importing them.
 """
 
 from django.apps import apps
-from django.contrib.auth.backends import BaseBackend
+from django.contrib.auth.backends import BaseBackend, ModelBackend
 from django.db.models import Q
 
 DOMAIN_APPS = {"policies", "actions"}
@@ -311,6 +311,28 @@ class AccessBackend(BaseBackend):
             and app_label in DOMAIN_APPS
             and bool(self._model_verbs(user_obj))
         )
+
+
+class AccountBackend(ModelBackend):
+    """Django's sign-in with user name and password, and the permissions of Django's
+    own apps (the user and group admin) by user and group.
+
+    It answers nothing for the domain apps: what a user may do with plans, actions and
+    everything in them is AccessBackend's rule alone, so a permission given to a user
+    or a group in the admin cannot open a way around it. Asking costs no query: Django
+    asks every backend in turn until one says yes, and ModelBackend read the user's and
+    the groups' permissions for each request that asked about something refused.
+    """
+
+    def has_perm(self, user_obj, perm, obj=None):
+        if perm.partition(".")[0] in DOMAIN_APPS:
+            return False
+        return super().has_perm(user_obj, perm, obj)
+
+    def has_module_perms(self, user_obj, app_label):
+        if app_label in DOMAIN_APPS:
+            return False
+        return super().has_module_perms(user_obj, app_label)
 
 
 def may_save(user, instance, *, owners=(), municipalities=(), plans=()) -> bool:

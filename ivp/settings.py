@@ -126,7 +126,8 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     # First: refuses to even check a password while the account or address is locked out.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Sign-in, and the user admin's permissions; nothing about the domain apps.
+    "ivp.access.AccountBackend",
     # The one permission rule for plans, actions and everything in them (ivp/access.py).
     "ivp.access.AccessBackend",
 ]

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from actions.models import Action, Meeting, ProgressUpdate
+from ivp.access import DOMAIN_APPS
 from policies.models import (
     Agreement,
     Indicator,
@@ -320,6 +321,40 @@ def test_memberships_are_asked_once_per_user_object(world, django_assert_num_que
         assert backend.has_perm(reader, "actions.view_action")
         assert not backend.has_perm(reader, "actions.change_action")
         assert access.officer_organisation_ids(reader) == frozenset()
+
+
+def test_permissions_given_in_the_user_admin_open_no_way_around_the_rule(
+    world, client, django_assert_num_queries
+):
+    """Django's permissions of users and groups count for Django's own apps (the user
+    admin), never for plans and actions: only ivp/access.py decides those, and asking
+    about a refused one reads no permission tables."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group, Permission
+
+    reader = world.users["lezer.epe"]
+    everything = Permission.objects.filter(content_type__app_label__in=DOMAIN_APPS)
+    group = Group.objects.create(name="Alles")
+    group.permissions.set(everything)
+    reader.groups.add(group)
+    reader.user_permissions.set(everything)
+    reader.user_permissions.add(Permission.objects.get(codename="view_group"))
+    action = world.objects["hattem"]["action"]
+    reader = get_user_model().objects.get(pk=reader.pk)  # nothing memoised
+    reader.has_perm("actions.view_action")  # reads the memberships, once
+    with django_assert_num_queries(0):
+        assert not reader.has_perm("actions.change_action")
+        assert not reader.has_perm("policies.change_membership")
+    assert not reader.has_perm("actions.view_action", action)  # another municipality's
+    assert reader.has_perm("auth.view_group")  # Django's own app: by the permission
+    client.force_login(reader)
+    url = reverse("admin:actions_action_change", args=[action.pk])
+    assert client.get(url).status_code in (302, 403, 404)
+    response = client.post(
+        reverse("admin:actions_action_delete", args=[action.pk]), {"post": "yes"}
+    )
+    assert response.status_code in (302, 403, 404)
+    assert Action.objects.filter(pk=action.pk).exists()
 
 
 def test_plan_viewers_answers_as_the_rule_for_every_user_plan_and_owned_action(world):
