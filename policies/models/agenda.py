@@ -42,19 +42,35 @@ class AgendaPriorityQuerySet(ScopedQuerySet, models.QuerySet):
             "agenda",
             "title",
             "kind",
+            "issuer__name",
+            "start_year",
+            "end_year",
             "priorities__code",
             "priorities__title",
         ):
             row = rows.setdefault(
                 values["pk"],
                 AgendaRow(
-                    values["level"], values["agenda"], values["title"], values["kind"]
+                    values["level"],
+                    values["agenda"],
+                    values["title"],
+                    values["kind"],
+                    issuer=values["issuer__name"] or "",
+                    period=year_span(values["start_year"], values["end_year"]),
                 ),
             )
             if values["priorities__title"] is not None:
                 code, title = values["priorities__code"], values["priorities__title"]
                 row.priorities.append(f"{code} {title}" if code else title)
+                row.served_by.append((code, title))
         return list(rows.values())
+
+
+def year_span(start_year: int | None, end_year: int | None) -> str:
+    """The years an agenda priority runs: "2020-2023", "2021" or "" (not stated)."""
+    if start_year and end_year and start_year != end_year:
+        return f"{start_year}-{end_year}"
+    return str(start_year or end_year or "")
 
 
 LEVEL_ORDER = ("local", "regional", "national")
@@ -151,20 +167,22 @@ class AgendaPriority(models.Model):
 
     @property
     def period(self) -> str:
-        if self.start_year and self.end_year and self.start_year != self.end_year:
-            return f"{self.start_year}-{self.end_year}"
-        return str(self.start_year or self.end_year or "")
+        return year_span(self.start_year, self.end_year)
 
 
 @dataclass
 class AgendaRow:
-    """An agenda priority and the titles of the plan's priorities that serve it."""
+    """An agenda priority and the plan's priorities that serve it: as shown ("1 Jeugd")
+    and as (code, title) for the open-data downloads."""
 
     level: str
     agenda: str
     title: str
     kind: str
+    issuer: str = ""
+    period: str = ""
     priorities: list[str] = field(default_factory=list)
+    served_by: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def level_label(self) -> str:
