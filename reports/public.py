@@ -375,6 +375,20 @@ def figures(plan: Plan, organisation: Organisation) -> dict:
                     "value": str(measurement.value),
                 }
             )
+    # The agendas the page shows (only with the priorities published), each with the
+    # plan's priorities that serve it.
+    agenda = [
+        {
+            "level": row.level,
+            "agenda": row.agenda,
+            "issuer": row.issuer,
+            "title": row.title,
+            "kind": row.kind,
+            "period": row.period,
+            "priorities": [{"code": c, "title": t} for c, t in row.served_by],
+        }
+        for row in content.get("agenda", [])
+    ]
     return {
         "plan": plan.title,
         "municipality": organisation.name,
@@ -384,7 +398,27 @@ def figures(plan: Plan, organisation: Organisation) -> dict:
         "licence": plan.get_licence_display(),
         "licence_url": plan.licence_url,
         "rows": rows,
+        "agenda": agenda,
     }
+
+
+def agenda_rows(agenda: list[dict]):
+    """The agenda priorities as rows of the CSV's one table: a row per priority of the
+    plan that serves one (in its priority columns), a row without for one served by
+    none; the agenda priority's title in "text" and its years in "year"."""
+    for item in agenda:
+        for priority in item["priorities"] or [{"code": "", "title": ""}]:
+            yield {
+                "kind": "agenda_priority",
+                "priority_code": priority["code"],
+                "priority": priority["title"],
+                "text": item["title"],
+                "year": item["period"],
+                "agenda_level": item["level"],
+                "agenda": item["agenda"],
+                "agenda_issuer": item["issuer"],
+                "agenda_kind": item["kind"],
+            }
 
 
 COLUMNS = (
@@ -396,6 +430,10 @@ COLUMNS = (
     "year",
     "value",
     "unit",
+    "agenda_level",
+    "agenda",
+    "agenda_issuer",
+    "agenda_kind",
     "licence",
     "licence_url",
 )
@@ -419,7 +457,8 @@ def plan_data(request, municipality, plan, format):
         )
         writer.writeheader()
         licence = {"licence": data["licence"], "licence_url": data["licence_url"]}
-        writer.writerows({**row, **licence} for row in data["rows"])
+        rows = [*data["rows"], *agenda_rows(data["agenda"])]
+        writer.writerows({**row, **licence} for row in rows)
         return out.getvalue().encode(), "text/csv; charset=utf-8"
 
     response = serve(

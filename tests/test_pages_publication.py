@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from actions.models import Status
-from policies.models import Membership, Plan
+from policies.models import AgendaPriority, Membership, Plan
 
 from .factories import (
     ActionFactory,
@@ -125,6 +125,37 @@ def test_public_plan_page_asks_as_many_queries_for_3_or_30_actions(client, epe_p
         ProgressUpdateFactory(action=action, status=Status.ONGOING)
     assert queries() == few
     assert few <= 16
+
+
+def test_public_downloads_ask_as_many_queries_for_2_or_20_agenda_priorities(
+    client, epe_plan
+):
+    """The agendas in the CSV and JSON are one query (AgendaPriority.objects.served()),
+    however many the plan cites and however many of its priorities serve each."""
+    published(epe_plan)
+    youth = PriorityFactory(plan=epe_plan, code="1", title="Jeugd")
+    crime = PriorityFactory(plan=epe_plan, code="2", title="Ondermijning")
+
+    def cite(n):
+        for i in range(AgendaPriority.objects.count(), n):
+            agenda = AgendaPriority.objects.create(
+                plan=epe_plan, level="national", agenda="LVA", title=f"Thema {i}"
+            )
+            agenda.priorities.set([youth, crime])
+
+    def queries(format):
+        cache.clear()
+        n, response = count_queries(client, f"/openbaar/epe/ivp-epe.{format}")
+        return n, response.content.decode()
+
+    cite(2)
+    few = {format: queries(format) for format in ("json", "csv")}
+    cite(20)
+    many = {format: queries(format) for format in ("json", "csv")}
+    for format in ("json", "csv"):
+        assert many[format][0] == few[format][0], format
+        assert "Thema 19" in many[format][1] and "Thema 19" not in few[format][1]
+    assert many["csv"][1].count("agenda_priority;2;Ondermijning;Thema ") == 20
 
 
 def test_parts_not_chosen_are_not_shown(client, epe_plan):

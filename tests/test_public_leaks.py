@@ -8,7 +8,9 @@ a municipality did not publish, no e-mail address and no user's name may appear;
 answers carry cache headers and never a cookie.
 """
 
+import csv
 import html
+import io
 import re
 from collections import Counter
 
@@ -289,6 +291,62 @@ def test_the_plan_page_shows_the_agendas_its_priorities_serve(
     # Its priorities' titles may still show with its actions; the agendas do not.
     assert "Aansluiting op de regionale" not in hidden
     assert 'id="agenda"' not in hidden
+
+
+def test_the_downloads_carry_the_agendas_the_page_shows(seeded, django_db_blocker):
+    """The JSON lists each agenda priority with the codes of the plan's priorities
+    that serve it, the CSV has a row per link, as the page (the same served()); with
+    the priorities not published neither carries an agenda title."""
+    client = Client()
+    base = f"/openbaar/stadskanaal/{STADSKANAAL_IVP}"
+    served = AgendaPriority.objects.filter(plan__slug=STADSKANAAL_IVP).served()
+    data = client.get(f"{base}.json").json()
+    assert [
+        (a["level"], a["agenda"], a["title"], a["kind"]) for a in data["agenda"]
+    ] == [(row.level, row.agenda, row.title, row.kind) for row in served]
+    codes = dict(
+        Priority.objects.filter(plan__slug=STADSKANAAL_IVP).values_list("title", "code")
+    )
+    for item, row in zip(data["agenda"], served, strict=True):
+        assert {"issuer", "period"} <= item.keys()
+        assert [p["code"] for p in item["priorities"]] == [
+            codes[title] for _code, title in row.served_by
+        ]
+    assert any(item["priorities"] for item in data["agenda"])
+
+    table = list(
+        csv.DictReader(
+            io.StringIO(client.get(f"{base}.csv").content.decode()), delimiter=";"
+        )
+    )
+    assert {"agenda_level", "agenda", "agenda_issuer", "agenda_kind"} <= table[0].keys()
+    linked = [
+        (r["text"], r["agenda"], r["priority_code"])
+        for r in table
+        if r["kind"] == "agenda_priority"
+    ]
+    assert linked == [
+        (a["title"], a["agenda"], p["code"])
+        for a in data["agenda"]
+        for p in a["priorities"] or [{"code": ""}]
+    ]
+    assert all(r["licence"] == "CC BY 4.0" for r in table)
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        plan = Plan.objects.get(slug=STADSKANAAL_IVP)
+        plan.public_priorities = False
+        plan.save()
+        downloads = [client.get(f"{base}.{format}") for format in ("json", "csv")]
+        transaction.set_rollback(True)
+    assert downloads[0].json()["agenda"] == []
+    titles = {row.title for row in served}
+    texts = {p.title for p in Priority.objects.filter(plan__slug=STADSKANAAL_IVP)}
+    for response in downloads:
+        body = response.content.decode()
+        assert "agenda_priority" not in body
+        # An agenda title that is not also one of its priorities' titles (which its
+        # published actions may still show).
+        assert not [t for t in titles if t in body and not _within(t, texts)]
 
 
 def test_an_unpublished_plan_is_a_404_there(seeded):
