@@ -64,3 +64,18 @@ def _empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def beheerder_on_seeds(client):
+    """The seed documents and their demo progress, and a client signed in as a
+    beheerder, who sees every plan."""
+    from actions.demo import demo_progress_load
+    from policies.seeds import seeds_load
+
+    from .factories import UserFactory
+
+    seeds_load()
+    demo_progress_load()
+    client.force_login(UserFactory(username="beheer", is_superuser=True))
+    return client

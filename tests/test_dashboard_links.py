@@ -15,12 +15,8 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from actions.demo import demo_progress_load
 from actions.models import Action, Status
 from policies.models import Organisation, Plan
-from policies.seeds import seeds_load
-
-from .factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -29,14 +25,6 @@ LINKED_ROW = re.compile(
     r'<td class="utrecht-table__cell ivp-numeric">(?:<a href="([^"]+)">)?(\d+)',
     re.S,
 )
-
-
-@pytest.fixture
-def seeded(client):
-    seeds_load()
-    demo_progress_load()
-    client.force_login(UserFactory(username="beheer", is_superuser=True))
-    return client
 
 
 def listed(client, url, data=None):
@@ -72,9 +60,9 @@ def dashboard_links(client, plan: Plan, query: dict) -> tuple[object, dict]:
     ],
 )
 def test_every_number_of_an_ivp_dashboard_opens_a_list_of_that_many_actions(
-    seeded, query
+    beheerder_on_seeds, query
 ):
-    client = seeded
+    client = beheerder_on_seeds
     ivp = Plan.objects.get(slug="veluwe-noord-ivp-2020-2023")
     assert Action.objects.filter(priority__plan=ivp).count() == 0  # all in programmes
     response, links = dashboard_links(client, ivp, query)
@@ -118,10 +106,12 @@ PRIORITY_ROW = re.compile(
 @pytest.mark.parametrize(
     "slug", ["veluwe-noord-ivp-2020-2023", "veluwe-noord-uvp-2021"]
 )
-def test_each_priority_of_a_past_quarter_opens_the_actions_it_counts(seeded, slug):
+def test_each_priority_of_a_past_quarter_opens_the_actions_it_counts(
+    beheerder_on_seeds, slug
+):
     """A priority's name links to its actions (with its sub-priorities'): as many as
     its row's total, each with the status of the quarter's last day it counted."""
-    client = seeded
+    client = beheerder_on_seeds
     plan = Plan.objects.get(slug=slug)
     response = client.get(
         reverse("reports:plan", args=[plan.pk]),
@@ -141,8 +131,10 @@ def test_each_priority_of_a_past_quarter_opens_the_actions_it_counts(seeded, slu
     assert compared > 0
 
 
-def test_a_past_quarters_list_shows_the_statuses_of_its_last_day_and_says_so(seeded):
-    client = seeded
+def test_a_past_quarters_list_shows_the_statuses_of_its_last_day_and_says_so(
+    beheerder_on_seeds,
+):
+    client = beheerder_on_seeds
     programme = Plan.objects.get(slug="veluwe-noord-uvp-2021")
     response, links = dashboard_links(
         client, programme, {"periode": "kwartaal", "jaar": 2021, "kwartaal": 2}
@@ -171,8 +163,10 @@ def test_a_past_quarters_list_shows_the_statuses_of_its_last_day_and_says_so(see
     )
 
 
-def test_an_ivps_list_holds_its_programmes_of_the_year_or_of_every_year(seeded):
-    client = seeded
+def test_an_ivps_list_holds_its_programmes_of_the_year_or_of_every_year(
+    beheerder_on_seeds,
+):
+    client = beheerder_on_seeds
     ivp = Plan.objects.get(slug="veluwe-noord-ivp-2020-2023")
     url = reverse("reports:plan_actions", args=[ivp.pk])
     programme_actions = Action.objects.filter(priority__plan__parent=ivp).count()
@@ -188,8 +182,8 @@ def test_an_ivps_list_holds_its_programmes_of_the_year_or_of_every_year(seeded):
     assert wrong.context["page"].paginator.count == programme_actions
 
 
-def test_an_organisations_number_per_plan_opens_that_many_actions(seeded):
-    client = seeded
+def test_an_organisations_number_per_plan_opens_that_many_actions(beheerder_on_seeds):
+    client = beheerder_on_seeds
     epe = Organisation.objects.get(name="Epe")
     response = client.get(reverse("reports:organisation", args=[epe.pk]))
     rows = response.context["plan_rows"]

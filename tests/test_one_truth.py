@@ -20,14 +20,11 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from actions.demo import demo_progress_load
 from actions.models import Action, Meeting, Status
 from ivp.periods import Period
 from policies.models import Plan, Priority
-from policies.seeds import seeds_load
 from reports import pdf
 
-from .factories import UserFactory
 from .test_pdf_reports import pdf_pages
 
 pytestmark = [
@@ -36,14 +33,6 @@ pytestmark = [
         shutil.which("pdftotext") is None, reason="poppler-utils is not installed"
     ),
 ]
-
-
-@pytest.fixture
-def seeded(client):
-    seeds_load()
-    demo_progress_load()
-    client.force_login(UserFactory(username="beheer", is_superuser=True))
-    return client
 
 
 def periods(plan: Plan):
@@ -169,8 +158,10 @@ def export_figures(client, plan: Plan, day: dt.date, year: int) -> dict:
     return figures
 
 
-def test_dashboard_pdf_api_and_export_agree_for_every_seed_plan_and_period(seeded):
-    client = seeded
+def test_dashboard_pdf_api_and_export_agree_for_every_seed_plan_and_period(
+    beheerder_on_seeds,
+):
+    client = beheerder_on_seeds
     labels = dutch_labels()
     compared = 0
     for plan in Plan.objects.order_by("pk"):
@@ -198,18 +189,18 @@ def test_dashboard_pdf_api_and_export_agree_for_every_seed_plan_and_period(seede
     assert compared >= 40
 
 
-def test_a_past_quarter_leaves_out_actions_entered_later(seeded):
+def test_a_past_quarter_leaves_out_actions_entered_later(beheerder_on_seeds):
     plan = Plan.objects.get(slug="veluwe-noord-uvp-2021")
     period = Period(2021, 2)
-    before = dashboard_figures(seeded, plan, period)["total"]
+    before = dashboard_figures(beheerder_on_seeds, plan, period)["total"]
     priority = plan.priorities.order_by("sort_key").first()
-    created = seeded.post(
+    created = beheerder_on_seeds.post(
         "/api/v1/actions/",
         {"priority": priority.pk, "title": "Later ingevoerd", "deadline": "2021-05"},
         content_type="application/json",
     )
     assert created.status_code == 201, created.content
-    assert dashboard_figures(seeded, plan, period)["total"] == before
+    assert dashboard_figures(beheerder_on_seeds, plan, period)["total"] == before
     text = " ".join(pdf_pages(pdf.quarterly_report_pdf(plan, year=2021, quarter=2)))
     assert "Later ingevoerd" not in text
     # Today's state holds it.
@@ -221,10 +212,12 @@ def test_a_past_quarter_leaves_out_actions_entered_later(seeded):
     )
 
 
-def test_meeting_page_and_agenda_pdf_list_the_same_items_for_every_seed_meeting(seeded):
+def test_meeting_page_and_agenda_pdf_list_the_same_items_for_every_seed_meeting(
+    beheerder_on_seeds,
+):
     compared = 0
     for meeting in Meeting.objects.order_by("date", "pk"):
-        page = seeded.get(reverse("reports:meeting", args=[meeting.pk]))
+        page = beheerder_on_seeds.get(reverse("reports:meeting", args=[meeting.pk]))
         agenda = page.context["agenda"]
         html = page.content.decode()
         text = " ".join(pdf_pages(pdf.agenda_pdf(meeting)))

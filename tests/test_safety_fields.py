@@ -18,7 +18,6 @@ from policies.models import Plan, Priority, SafetyField, SafetyTheme
 from policies.seeds import SeedError, seed_files, seeds_load
 from reports import pdf
 
-from .factories import UserFactory
 from .test_pdf_reports import pdf_pages
 
 pytestmark = pytest.mark.django_db
@@ -106,14 +105,6 @@ def test_a_theme_without_its_field_is_refused_by_the_loader(tmp_path):
 # --- the plan seen per safety field ----------------------------------------------------
 
 
-@pytest.fixture
-def seeded(client):
-    seeds_load()
-    demo_progress_load()
-    client.force_login(UserFactory(username="beheer", is_superuser=True))
-    return client
-
-
 def dashboard(client, plan, query=""):
     response = client.get(reverse("reports:plan", args=[plan.pk]) + "?" + query)
     assert response.status_code == 200
@@ -143,11 +134,11 @@ def field_table(html: str) -> dict[str, list[int]]:
     }
 
 
-def test_the_dashboard_filter_narrows_every_figure_as_the_api_does(seeded):
+def test_the_dashboard_filter_narrows_every_figure_as_the_api_does(beheerder_on_seeds):
     plan = Plan.objects.get(slug="noordoostpolder-uvp-2020-2021")
     period = Period(2021)
     day = period.state_day(dt.date.today())
-    html = dashboard(seeded, plan, period.query())
+    html = dashboard(beheerder_on_seeds, plan, period.query())
     table = field_table(html)
     assert set(table) == {
         "woon_leefomgeving",
@@ -166,9 +157,9 @@ def test_the_dashboard_filter_narrows_every_figure_as_the_api_does(seeded):
         "integriteit",
     ]
     for code in [c for c in table if c]:
-        narrowed = dashboard(seeded, plan, f"{period.query()}&veld={code}")
+        narrowed = dashboard(beheerder_on_seeds, plan, f"{period.query()}&veld={code}")
         figures = status_figures(narrowed)
-        rows = seeded.get(
+        rows = beheerder_on_seeds.get(
             "/api/v1/actions/",
             {"plan": plan.pk, "as_of": day.isoformat(), "veld": code, "page_size": 500},
         ).json()["results"]
@@ -186,7 +177,7 @@ def test_the_dashboard_filter_narrows_every_figure_as_the_api_does(seeded):
     everything = status_figures(html)["total"]
     in_fields = set()
     for code in [c for c in table if c]:
-        rows = seeded.get(
+        rows = beheerder_on_seeds.get(
             "/api/v1/actions/",
             {"plan": plan.pk, "as_of": day.isoformat(), "veld": code, "page_size": 500},
         ).json()["results"]
@@ -197,10 +188,10 @@ def test_the_dashboard_filter_narrows_every_figure_as_the_api_does(seeded):
         assert sum(numbers[:-1]) == numbers[-1]
 
 
-def test_an_unknown_field_shows_the_whole_plan(seeded):
+def test_an_unknown_field_shows_the_whole_plan(beheerder_on_seeds):
     plan = Plan.objects.get(slug="veluwe-noord-uvp-2021")
-    whole = status_figures(dashboard(seeded, plan))
-    html = dashboard(seeded, plan, "veld=geen-veld")
+    whole = status_figures(dashboard(beheerder_on_seeds, plan))
+    html = dashboard(beheerder_on_seeds, plan, "veld=geen-veld")
     assert status_figures(html) == whole
     assert 'id="veld-filter"' not in html
 
@@ -222,7 +213,7 @@ def test_the_state_narrowed_to_a_field_is_the_sum_of_its_priorities():
 @pytest.mark.skipif(
     shutil.which("pdftotext") is None, reason="poppler-utils is not installed"
 )
-def test_the_annual_report_has_a_chapter_per_field(seeded):
+def test_the_annual_report_has_a_chapter_per_field(beheerder_on_seeds):
     plan = Plan.objects.get(slug="noordoostpolder-uvp-2020-2021")
     state = PlanState(plan, Period(2021))
     text = " ".join(pdf_pages(pdf.annual_report_pdf(plan, year=2021)))
