@@ -88,9 +88,15 @@ def action_rows(
         f"{_e(_('unplanned'))}</span>"
     )
     no_progress = f'<span class="ivp-muted">{_e(_("no progress reported yet"))}</span>'
+    # The action page's address, resolved once: the pk is the path's last segment
+    # (reports/urls.py "acties/<int:pk>/"), so each row only puts its pk between.
+    before_pk, after_pk = reverse("reports:action", args=[0]).rsplit("0", 1)
+    # A list repeats the same deadlines and report days: each is formatted once.
+    deadlines: dict[tuple, str] = {}
+    days: dict = {}
     rows = []
     for action in actions:
-        url = reverse("reports:action", args=[action.pk])
+        url = f"{before_pk}{action.pk}{after_pk}"
         title = _e(defaultfilters.truncatechars(action.title, 120))
         row = [
             '<tr class="utrecht-table__row"><th scope="row" '
@@ -108,10 +114,14 @@ def action_rows(
             owned_by = _e(action.owner_role or "–")
         status = shown_status(action)
         percentage = shown_percentage(action)
+        key = (action.deadline, action.deadline_precision)
+        deadline = deadlines.get(key)
+        if deadline is None:
+            deadline = deadlines[key] = _e(action.deadline_display or "–")
         row.append(
             f'<td class="utrecht-table__cell">{_e(action.priority)}</td>'
             f'<td class="utrecht-table__cell">{owned_by}</td>'
-            f'<td class="utrecht-table__cell">{_e(action.deadline_display or "–")}'
+            f'<td class="utrecht-table__cell">{deadline}'
             f"{late if overdue_on(action, today) else ''}</td>"
             '<td class="utrecht-table__cell"><span class="utrecht-status-badge '
             f'utrecht-status-badge--{_e(status_badge(status))}">'
@@ -121,7 +131,11 @@ def action_rows(
         if show_progress:
             latest_date = getattr(action, "latest_date", None)
             if latest_date:
-                date = _e(defaultfilters.date(latest_date, "j F Y"))
+                date = days.get(latest_date)
+                if date is None:
+                    date = days[latest_date] = _e(
+                        defaultfilters.date(latest_date, "j F Y")
+                    )
                 text = _e(defaultfilters.truncatewords(action.latest_text, 40))
                 progress = f"<strong>{date}</strong>: {text}"
             else:
