@@ -284,12 +284,15 @@ class PlanState(StatusCounted):
         each number of this state counts, with the statuses of the state day: per list
         (`conditions`), per status, and "all" for `total`. An IVP's list holds its
         programmes of the year (`?jaar=`, Action.objects.covered_by), a past state
-        day's gives the statuses known then and leaves out later actions (`?as_of=`),
-        a safety field narrows it as it narrows this state (`?veld=`)."""
+        day's (or today's, before the period begins) gives the statuses known then and
+        leaves out later actions (`?as_of=`), a safety field narrows it as it narrows
+        this state (`?veld=`)."""
         base = {}
         if self.covers_programmes:
             base["jaar"] = self.period.year
-        if not self.shows_today:
+        # A period that has not begun shows today, when the actions that join the
+        # plan on its first day (a programme made in advance) are not in it yet.
+        if not self.shows_today or self.day < self.period.start:
             base["as_of"] = self.day
         if self.safety_field:
             base["veld"] = self.safety_field

@@ -14,6 +14,7 @@ from collections import Counter
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 
 from actions.models import Action, Status
 from policies.models import Organisation, Plan
@@ -197,3 +198,31 @@ def test_an_organisations_number_per_plan_opens_that_many_actions(beheerder_on_s
         assert listed(client, href).context["page"].paginator.count == row["total"]
         followed += 1
     assert followed
+
+
+def test_a_plan_not_yet_begun_links_to_the_actions_it_counts_today(client):
+    """Next year's programme, made in advance: the dashboard shows today's state, in
+    which the actions it carries over from 1 January are not yet in the plan; an action
+    added today is. Each number and each priority's link lists what it counts."""
+    from .factories import ActionFactory, PlanFactory, PriorityFactory, UserFactory
+
+    today = timezone.localdate()
+    next_year = today.year + 1
+    programme = PlanFactory(
+        kind=Plan.Kind.PROGRAMME, start_year=next_year, end_year=next_year
+    )
+    priority = PriorityFactory(plan=programme)
+    ActionFactory(priority=priority, deadline=dt.date(next_year, 6, 30))
+    ActionFactory(
+        priority=priority, deadline=dt.date(next_year, 6, 30), in_plan_since=today
+    )
+    client.force_login(UserFactory(is_superuser=True))
+    response, links = dashboard_links(client, programme, {})
+    assert response.context["state"].total == 1
+    href, n = links["total"]
+    assert n == 1
+    assert listed(client, href).context["page"].paginator.count == 1
+    rows = PRIORITY_ROW.findall(response.content.decode())
+    assert len(rows) == 1
+    found = listed(client, html_lib.unescape(rows[0][0]))
+    assert found.context["page"].paginator.count == 1
