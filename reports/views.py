@@ -456,9 +456,9 @@ def actions_page(request, plan: Plan | None):
     else:
         if request.GET.get("jaar"):
             try:
-                year = forms.IntegerField(
-                    min_value=plan.start_year, max_value=plan.end_year
-                ).clean(request.GET["jaar"])
+                # Any year the dashboard shows (its links carry it), also one outside
+                # the plan's own years: then the IVP's own actions, no programme's.
+                year = PeriodForm.base_fields["jaar"].clean(request.GET["jaar"])
             except ValidationError:
                 year_error = _(
                     "The year was not understood; the actions of every year are shown."

@@ -226,3 +226,25 @@ def test_a_plan_not_yet_begun_links_to_the_actions_it_counts_today(client):
     assert len(rows) == 1
     found = listed(client, html_lib.unescape(rows[0][0]))
     assert found.context["page"].paginator.count == 1
+
+
+def test_an_ivps_dashboard_of_a_year_after_it_links_to_the_actions_it_counts(client):
+    """The dashboard shows any year (1990-2100), also one after the IVP's own: it
+    counts the IVP's actions and none of its programmes of other years. Its links carry
+    that year, which the list takes as it is, not as a year it did not understand."""
+    from .factories import ActionFactory, PlanFactory, PriorityFactory, UserFactory
+
+    ivp = PlanFactory(start_year=2021, end_year=2022)
+    programme = PlanFactory(
+        kind=Plan.Kind.PROGRAMME, start_year=2021, end_year=2021, parent=ivp
+    )
+    ActionFactory(priority=PriorityFactory(plan=ivp))
+    ActionFactory(priority=PriorityFactory(plan=programme))
+    client.force_login(UserFactory(is_superuser=True))
+    response, links = dashboard_links(client, ivp, {"periode": "jaar", "jaar": 2023})
+    assert response.context["state"].total == 1
+    href, n = links["total"]
+    assert "jaar=2023" in href
+    found = listed(client, href)
+    assert found.context["page"].paginator.count == n == 1
+    assert "Het jaar is niet begrepen" not in found.content.decode()
