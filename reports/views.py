@@ -48,7 +48,7 @@ from policies.comparison import region_comparison
 from policies.models import Agreement, Indicator, Organisation, Plan, Priority
 from policies.models.agenda import Alignments, alignment_annotations
 
-from . import shown
+from . import renderers, shown
 from .charts import indicator_chart_svg, status_bar_svg
 
 ACTIONS_PER_PAGE = 50
@@ -476,6 +476,7 @@ def actions_page(request, plan: Plan | None):
         narrow_choices(filterset, plan, year)
     form = filterset.form
     fetch_choices_at_once(form)
+    form.renderer = renderers.renderer
     form.fields["status"].widget = forms.CheckboxSelectMultiple(
         choices=form.fields["status"].choices
     )
