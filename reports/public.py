@@ -116,14 +116,19 @@ def _language(request) -> str:
 def serve(request, *, name: str, version: str, last_modified, build) -> HttpResponse:
     """The response of `build()` (content, content type), from the cache when this
     version of the data was shown before, with cache headers and an ETag; 304 when
-    the client holds this version."""
+    the client holds this version.
+
+    Only the ETag decides a 304. Last-Modified (the plans' own last edit) is sent for
+    information, but the page also changes with progress, shared rows and the date,
+    which the plans' edit time does not follow: a client that revalidated with
+    If-Modified-Since alone was told its old page was current."""
     language = _language(request)
     today = timezone.localdate().isoformat()  # the state shown is today's
     digest = hashlib.sha256(f"{name}:{language}:{today}:{version}".encode())
     key = "public:" + digest.hexdigest()
     etag = '"' + digest.hexdigest()[:32] + '"'
     stamp = last_modified.timestamp() if last_modified else None
-    response = get_conditional_response(request, etag=etag, last_modified=stamp)
+    response = get_conditional_response(request, etag=etag)
     if response is None:
         stored = cache.get(key)
         if stored is None:

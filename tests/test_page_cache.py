@@ -447,3 +447,26 @@ def test_a_bare_update_shows_on_the_cached_public_index_and_municipality_page(cl
     assert "Veiligheidsplan Epe" in client.get("/openbaar/epe/").content.decode()
     Organisation.objects.filter(pk=town.pk).update(name="Gemeente Epe")
     assert "Gemeente Epe" in client.get("/openbaar/").content.decode()
+
+
+def test_a_public_page_revalidated_by_its_date_alone_is_sent_again_after_a_change(
+    client,
+):
+    """Only the ETag makes a 304: the plan's edit time does not follow its progress or
+    a write around save(), so If-Modified-Since alone gets the page again."""
+    town = MunicipalityFactory(name="Epe")
+    plan = PlanFactory(slug="ivp-epe", municipalities=[town], start_year=2021)
+    plan.set_published(True)
+    plan.save()
+    priority = PriorityFactory(plan=plan, code="1", title="Woninginbraak")
+    # An edit time on a whole second, as the header has it.
+    edited = dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.timezone.utc)
+    Plan.objects.filter(pk=plan.pk).update(updated_at=edited)
+    url = "/openbaar/epe/ivp-epe/"
+    first = client.get(url)
+    assert first["Last-Modified"]
+    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    Priority.objects.filter(pk=priority.pk).update(title="Fietsendiefstal")
+    again = client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert again.status_code == 200
+    assert "Fietsendiefstal" in again.content.decode()
