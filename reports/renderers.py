@@ -3,10 +3,11 @@
 Django renders a select through its template engine: two template includes per option
 (select_option.html and attrs.html). The actions page's filter offers a few dozen options
 (the all-actions page thousands), and including them cost more than the rest of the form.
-`SelectsInPython` writes the markup of Django's select.html and select_option.html from
-the same context Django's widget builds (value, selection, attributes, labels); every other
-template, and any select it does not know how to write (option groups, labels that are
-not text), goes to Django's own renderer. tests/test_renderers.py compares the two.
+`SelectsInPython` writes the markup of Django's select.html and select_option.html (and of
+the status checkboxes, checkbox_option.html) from the same context Django's widget builds
+(value, selection, attributes, labels); every other template, and any select it does not
+know how to write (option groups, labels that are not text), goes to Django's own
+renderer. tests/test_renderers.py compares the two.
 """
 
 from django.forms.renderers import DjangoTemplates
@@ -15,6 +16,7 @@ from django.utils.html import conditional_escape
 
 SELECT = "django/forms/widgets/select.html"
 OPTION = "django/forms/widgets/select_option.html"
+CHECKBOX = "django/forms/widgets/checkbox_option.html"
 
 
 def _attrs(attrs: dict) -> str:
@@ -51,14 +53,32 @@ def select_html(widget: dict) -> str | None:
     return "".join(parts)
 
 
+def checkbox_html(widget: dict) -> str | None:
+    """The markup of checkbox_option.html (input.html) for one checkbox of a
+    CheckboxSelectMultiple, as `{{ choice.tag }}` writes it; None with its label
+    wrapped around it."""
+    if widget.get("wrap_label"):
+        return None
+    value = widget["value"]
+    value = "" if value is None else f' value="{conditional_escape(value)}"'
+    return (
+        f'<input type="{conditional_escape(widget["type"])}" '
+        f'name="{conditional_escape(widget["name"])}"{value}{_attrs(widget["attrs"])}>'
+    )
+
+
 class SelectsInPython(DjangoTemplates):
-    """Django's default form renderer, with select.html written by `select_html`."""
+    """Django's default form renderer, with select.html written by `select_html` and
+    a checkbox of a multiple choice by `checkbox_html`."""
 
     def render(self, template_name, context, request=None):
+        html = None
         if template_name == SELECT:
             html = select_html(context["widget"])
-            if html is not None:
-                return html
+        elif template_name == CHECKBOX:
+            html = checkbox_html(context["widget"])
+        if html is not None:
+            return html
         return super().render(template_name, context, request)
 
 

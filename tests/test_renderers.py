@@ -9,7 +9,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
 from actions.filtersets import ActionFilterSet
-from actions.models import Action
+from actions.models import Action, Status
 from reports import renderers
 from reports.views import fetch_choices_at_once, narrow_choices
 
@@ -85,3 +85,13 @@ def test_action_filter_selects_are_written_as_django_writes_them(data):
     for name in ("municipality", "owner", "priority", "meeting", "unplanned"):
         django_html, ours = both(form, name)
         assert ours == django_html, name
+    form.fields["status"].widget = forms.CheckboxSelectMultiple(
+        choices=form.fields["status"].choices
+    )
+    tags = {}
+    for renderer in (get_default_renderer(), renderers.renderer):
+        form.renderer = renderer
+        status = forms.BoundField(form, form.fields["status"], "status")
+        tags[renderer] = [choice.tag() for choice in status]
+    assert tags[renderers.renderer] == tags[get_default_renderer()]
+    assert len(tags[renderers.renderer]) == len(Status)
