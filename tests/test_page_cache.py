@@ -460,7 +460,7 @@ def test_a_public_page_revalidated_by_its_date_alone_is_sent_again_after_a_chang
     plan.save()
     priority = PriorityFactory(plan=plan, code="1", title="Woninginbraak")
     # An edit time on a whole second, as the header has it.
-    edited = dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.timezone.utc)
+    edited = dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.UTC)
     Plan.objects.filter(pk=plan.pk).update(updated_at=edited)
     url = "/openbaar/epe/ivp-epe/"
     first = client.get(url)
