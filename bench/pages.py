@@ -151,6 +151,15 @@ def targets():
     return found
 
 
+def read_of(sql: str) -> str | None:
+    """The read a query makes, or None for a write or a transaction statement; a
+    server-side cursor's read too (`.iterator()` on PostgreSQL: DECLARE ... FOR SELECT),
+    which the floor once left out."""
+    if sql.startswith("DECLARE") and " FOR " in sql:
+        sql = sql.split(" FOR ", 1)[1]
+    return sql if sql.lstrip("(").startswith(("SELECT", "WITH")) else None
+
+
 def explain_ms(sql: str, repeats: int = 5) -> float:
     """Planning + execution time of one query as PostgreSQL reports it (median)."""
     from django.db import connection
@@ -233,11 +242,7 @@ def measure(runs: int, pdf_runs: int) -> dict:
             row["cached"] = statistics.median(timed(client, url, runs))
             if connection.vendor == "postgresql":
                 # The SQL floor: what PostgreSQL spends on all the page's reads.
-                selects = [
-                    q["sql"]
-                    for q in queries
-                    if q["sql"].lstrip("(").startswith(("SELECT", "WITH"))
-                ]
+                selects = [read for q in queries if (read := read_of(q["sql"]))]
                 row["floor"] = sum(explain_ms(sql) for sql in selects)
             rows[kind] = row
         # --pdf-runs 0: the pages alone, no PDF row.
