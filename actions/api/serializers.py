@@ -78,11 +78,6 @@ class PeriodDateField(serializers.DateField):
         return result
 
 
-# The attributes ActionViewSet's prefetches put the partners and meetings in (to_attr).
-PARTNERS = "partner_list"
-MEETINGS = "meeting_list"
-
-
 class ActionListSerializer(serializers.ListSerializer):
     """A page of actions: reads the progress updates of its shared actions in one query
     and hands each its own (Action.split(updates)), so that the rows with one trekker,
@@ -190,8 +185,8 @@ class ActionSerializer(ScopedModelSerializer):
             "owner_organisations": lambda action: [
                 self._organisation(o) for o in action.trekkers()
             ],
-            "partners": lambda action: [o.pk for o in _listed(action, "partners")],
-            "meetings": lambda action: [m.pk for m in _listed(action, "meetings")],
+            "partners": lambda action: [o.pk for o in action.listed("partners")],
+            "meetings": lambda action: [m.pk for m in action.listed("meetings")],
         }
         return field_readers(self, special)
 
@@ -287,12 +282,6 @@ class ActionSerializer(ScopedModelSerializer):
         if latest is None:
             return None
         return {name: read(latest) for name, read in self._latest_readers}
-
-
-def _listed(action, name):
-    """A many-to-many relation as prefetched into a list (ActionViewSet), or read."""
-    listed = getattr(action, PARTNERS if name == "partners" else MEETINGS, None)
-    return listed if listed is not None else getattr(action, name).all()
 
 
 def field_readers(serializer, special: dict) -> list:

@@ -36,15 +36,13 @@ class ActionViewSet(ScopedModelViewSet):
     def get_queryset(self):
         queryset = super().get_queryset()
         if self.request.method in SAFE_METHODS:
-            # Only shown: the owners, partners and meetings as plain lists (to_attr;
-            # the owners as Action.trekkers() reads them) instead of a related manager
+            # Only shown: the owners, partners and meetings as plain lists (to_attr,
+            # as Action.listed() reads them) instead of a related manager
             # and a filtered queryset per row, which cost more than the queries. The
             # shared actions' progress updates (per_owner) are read for the shared
             # rows of a page only (serializers.ActionListSerializer).
             return queryset.prefetch_related(
-                Prefetch("owners", to_attr="owner_list"),
-                Prefetch("partners", to_attr=serializers.PARTNERS),
-                Prefetch("meetings", to_attr=serializers.MEETINGS),
+                *(Prefetch(name, to_attr=to) for name, to in Action.LISTED.items())
             )
         # A write sets them through the related managers, which keep a prefetched
         # relation current; a list taken before the write would show the old ones.

@@ -748,12 +748,23 @@ class Action(VersionedModel):
         """Several trekkers, each reporting its own part."""
         return len(self.trekkers()) > 1
 
+    # Where a list that only shows the many-to-many relations prefetches them as plain
+    # lists (Prefetch to_attr; the API's list): relation -> attribute. `listed()` reads.
+    LISTED = {
+        "owners": "owner_list",
+        "partners": "partner_list",
+        "meetings": "meeting_list",
+    }
+
+    def listed(self, relation: str) -> list:
+        """A many-to-many relation (a key of LISTED) as prefetched into its list, else
+        through the related manager, prefetched or not."""
+        listed = getattr(self, self.LISTED[relation], None)
+        return listed if listed is not None else list(getattr(self, relation).all())
+
     def trekkers(self) -> list:
-        """The owners (trekkers): as a list prefetched them into `owner_list`
-        (Prefetch to_attr: the API's list, which only shows them), else through the
-        related manager, prefetched or not."""
-        listed = getattr(self, "owner_list", None)
-        return listed if listed is not None else list(self.owners.all())
+        """The owners (trekkers), as `listed()` reads them."""
+        return self.listed("owners")
 
     def record_progress(
         self,
