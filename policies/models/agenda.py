@@ -61,7 +61,6 @@ class AgendaPriorityQuerySet(ScopedQuerySet, models.QuerySet):
             )
             if values["priorities__title"] is not None:
                 code, title = values["priorities__code"], values["priorities__title"]
-                row.priorities.append(f"{code} {title}" if code else title)
                 row.served_by.append((code, title))
         return list(rows.values())
 
@@ -181,8 +180,12 @@ class AgendaRow:
     kind: str
     issuer: str = ""
     period: str = ""
-    priorities: list[str] = field(default_factory=list)
     served_by: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def priorities(self) -> list[str]:
+        """The serving priorities as shown: "1 Jeugd" (the title alone without code)."""
+        return [f"{code} {title}" if code else title for code, title in self.served_by]
 
     @property
     def level_label(self) -> str:
